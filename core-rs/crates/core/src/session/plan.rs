@@ -1,0 +1,493 @@
+//! Compiling a graph into a plan: inline functions, order nodes, infer types, compile
+//! subgraphs, assign each node a provider's kernel (priority order), insert explicit
+//! host/device copies, and fold nodes whose inputs are all constant.
+
+use super::exec::{run_step, RunState};
+use super::inline::inline_functions;
+use crate::dtype::DataType;
+use crate::graph::{Function, Graph, Node};
+use crate::infer::infer_node;
+use crate::kernel::{Kernel, NodeInfo};
+use crate::provider::ExecutionProvider;
+use crate::tensor::{Device, DeviceKind};
+use crate::value::{Dim, TypeInfo, Value};
+use crate::Result;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+pub struct SlotInfo {
+    pub name: String,
+    pub ty: Option<TypeInfo>,
+    pub device: Device,
+}
+
+pub(crate) enum StepOp {
+    Kernel { kernel: Box<dyn Kernel>, info: NodeInfo },
+    ToDevice,
+    ToHost,
+}
+
+pub(crate) struct Step {
+    pub op: StepOp,
+    pub provider: usize,
+    pub inputs: Vec<Option<usize>>,
+    pub outputs: Vec<Option<usize>>,
+    /// Outer-scope values the node's subgraphs read: (name, slot).
+    pub implicit: Vec<(String, usize)>,
+}
+
+impl Step {
+    pub fn label(&self) -> String {
+        match &self.op {
+            StepOp::Kernel { info, .. } => info.describe(),
+            StepOp::ToDevice => "copy to device".into(),
+            StepOp::ToHost => "copy to host".into(),
+        }
+    }
+}
+
+/// Which steps to run for a set of fetched slots, and which slots to free after each.
+pub(crate) struct Schedule {
+    pub steps: Vec<usize>,
+    pub free_after: Vec<Vec<usize>>,
+}
+
+/// A compiled graph, ready to execute.
+pub struct Plan {
+    pub(crate) slots: Vec<SlotInfo>,
+    pub(crate) inputs: Vec<usize>,
+    pub(crate) outputs: Vec<usize>,
+    pub(crate) outer: Vec<(String, usize)>,
+    pub(crate) constants: Vec<(usize, Value)>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) providers: Vec<Arc<dyn ExecutionProvider>>,
+    pub(crate) full: Schedule,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Plan({} steps)", self.steps.len())
+    }
+}
+
+impl Plan {
+    pub fn num_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+    pub fn num_outputs(&self) -> usize {
+        self.outputs.len()
+    }
+    /// Declared or inferred type of subgraph input `i`.
+    pub fn input_type(&self, i: usize) -> Option<&TypeInfo> {
+        self.slots[*self.inputs.get(i)?].ty.as_ref()
+    }
+    pub fn output_type(&self, i: usize) -> Option<&TypeInfo> {
+        self.slots[*self.outputs.get(i)?].ty.as_ref()
+    }
+    /// Names of the outer-scope values this plan reads.
+    pub fn outer_names(&self) -> impl Iterator<Item = &str> {
+        self.outer.iter().map(|(n, _)| n.as_str())
+    }
+    /// (op, provider name) for each kernel step, in execution order.
+    pub fn assignments(&self) -> Vec<(String, String)> {
+        self.steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                StepOp::Kernel { info, .. } => Some((info.op_type.clone(), self.providers[s.provider].name().to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub(crate) fn schedule(&self, fetch: &[usize]) -> Schedule {
+        let mut needed = vec![false; self.slots.len()];
+        for &s in fetch {
+            needed[s] = true;
+        }
+        let mut run = vec![false; self.steps.len()];
+        for (i, step) in self.steps.iter().enumerate().rev() {
+            if step.outputs.iter().flatten().any(|&s| needed[s]) {
+                run[i] = true;
+                for &s in step.inputs.iter().flatten().chain(step.implicit.iter().map(|(_, s)| s)) {
+                    needed[s] = true;
+                }
+            }
+        }
+        let steps: Vec<usize> = (0..self.steps.len()).filter(|&i| run[i]).collect();
+        let mut last_use: HashMap<usize, usize> = HashMap::new();
+        for (k, &si) in steps.iter().enumerate() {
+            let step = &self.steps[si];
+            for &s in step.inputs.iter().flatten().chain(step.implicit.iter().map(|(_, s)| s)).chain(step.outputs.iter().flatten()) {
+                last_use.insert(s, k);
+            }
+        }
+        let fetched: HashSet<usize> = fetch.iter().copied().collect();
+        let mut free_after = vec![Vec::new(); steps.len()];
+        for (s, k) in last_use {
+            if !fetched.contains(&s) {
+                free_after[k].push(s);
+            }
+        }
+        Schedule { steps, free_after }
+    }
+}
+
+pub(crate) struct Compiler<'a> {
+    pub providers: &'a [Arc<dyn ExecutionProvider>],
+    pub opsets: &'a BTreeMap<String, i64>,
+    pub functions: &'a [Function],
+    pub fold_constants: bool,
+}
+
+/// Names a graph reads from enclosing scopes (through nested subgraphs too).
+pub fn free_names(g: &Graph) -> Vec<String> {
+    let mut defined: HashSet<&str> = g.inputs.iter().map(|v| v.name.as_str()).collect();
+    defined.extend(g.initializers.iter().map(|(n, _)| n.as_str()));
+    for n in &g.nodes {
+        defined.extend(n.outputs.iter().map(|s| s.as_str()));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for n in &g.nodes {
+        let nested: Vec<String> = n.subgraphs().flat_map(|(_, sg)| free_names(sg)).collect();
+        for name in n.inputs.iter().cloned().chain(nested) {
+            if !name.is_empty() && !defined.contains(name.as_str()) && seen.insert(name.clone()) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+struct Builder {
+    slots: Vec<SlotInfo>,
+    by_name: HashMap<String, usize>,
+    constants: Vec<(usize, Value)>,
+    const_slots: HashSet<usize>,
+    steps: Vec<Step>,
+    outer: Vec<(String, usize)>,
+    /// (slot, device) → slot holding the copy.
+    copies: HashMap<(usize, Device), usize>,
+}
+
+impl Builder {
+    fn add_slot(&mut self, name: &str, ty: Option<TypeInfo>) -> usize {
+        self.slots.push(SlotInfo { name: name.to_string(), ty, device: Device::CPU });
+        let s = self.slots.len() - 1;
+        self.by_name.insert(name.to_string(), s);
+        s
+    }
+}
+
+fn tensor_type(t: &crate::tensor::Tensor) -> TypeInfo {
+    TypeInfo::Tensor { dtype: t.dtype(), shape: Some(t.shape().iter().map(|&d| Dim::Known(d as i64)).collect()) }
+}
+
+impl<'a> Compiler<'a> {
+    pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>) -> Result<Plan> {
+        let nodes = inline_functions(&g.nodes, self.functions)?;
+        let mut b = Builder {
+            slots: Vec::new(),
+            by_name: HashMap::new(),
+            constants: Vec::new(),
+            const_slots: HashSet::new(),
+            steps: Vec::new(),
+            outer: Vec::new(),
+            copies: HashMap::new(),
+        };
+        let mut inputs = Vec::with_capacity(g.inputs.len());
+        for vi in &g.inputs {
+            if b.by_name.contains_key(&vi.name) {
+                bail!(InvalidGraph, "graph input '{}' is declared twice", vi.name);
+            }
+            inputs.push(b.add_slot(&vi.name, vi.ty.clone()));
+        }
+        for (name, t) in &g.initializers {
+            let s = match b.by_name.get(name) {
+                Some(&s) => s,
+                None => b.add_slot(name, Some(tensor_type(t))),
+            };
+            if b.slots[s].ty.is_none() {
+                b.slots[s].ty = Some(tensor_type(t));
+            }
+            b.constants.retain(|(c, _)| *c != s);
+            b.constants.push((s, Value::Tensor(t.clone())));
+            b.const_slots.insert(s);
+        }
+        let declared: HashMap<&str, &TypeInfo> =
+            g.value_info.iter().chain(&g.outputs).filter_map(|v| v.ty.as_ref().map(|t| (v.name.as_str(), t))).collect();
+        for node in &nodes {
+            for o in node.outputs.iter().filter(|o| !o.is_empty()) {
+                if b.by_name.contains_key(o) {
+                    bail!(InvalidGraph, "{}: output '{o}' is already produced by another node, a graph input or an initializer", node.describe());
+                }
+                b.add_slot(o, declared.get(o.as_str()).map(|t| (*t).clone()));
+            }
+        }
+        // Names read from enclosing scopes.
+        let implicit_of: Vec<Vec<String>> = nodes.iter().map(|n| n.subgraphs().flat_map(|(_, sg)| free_names(sg)).collect()).collect();
+        for (node, imp) in nodes.iter().zip(&implicit_of) {
+            for name in node.inputs.iter().chain(imp) {
+                if name.is_empty() || b.by_name.contains_key(name) {
+                    continue;
+                }
+                match outer_types.get(name) {
+                    Some(ty) => {
+                        let s = b.add_slot(name, ty.clone());
+                        b.outer.push((name.clone(), s));
+                    }
+                    None => bail!(InvalidGraph, "{}: input '{name}' is not produced by any node, graph input or initializer", node.describe()),
+                }
+            }
+        }
+        let order = topo_order(&nodes, &implicit_of)?;
+        for &ni in &order {
+            self.plan_node(&mut b, &nodes[ni], &implicit_of[ni], outer_types)
+                .map_err(|e| if e.message.contains(&nodes[ni].op_type) { e } else { e.context(nodes[ni].describe()) })?;
+        }
+        let mut outputs = Vec::with_capacity(g.outputs.len());
+        for vi in &g.outputs {
+            let s = *b.by_name.get(&vi.name).ok_or_else(|| err!(InvalidGraph, "graph output '{}' is not produced by any node, input or initializer", vi.name))?;
+            outputs.push(self.place(&mut b, s, Device::CPU)?);
+        }
+        let mut plan = Plan {
+            slots: b.slots,
+            inputs,
+            outputs,
+            outer: b.outer,
+            constants: b.constants,
+            steps: b.steps,
+            providers: self.providers.to_vec(),
+            full: Schedule { steps: vec![], free_after: vec![] },
+        };
+        if self.fold_constants {
+            // Initializers that are also graph inputs can be overridden by feeds.
+            let fixed: HashSet<usize> = b.const_slots.iter().copied().filter(|s| !plan.inputs.contains(s)).collect();
+            fold_constants(&mut plan, &fixed)?;
+        }
+        plan.full = plan.schedule(&plan.outputs.clone());
+        Ok(plan)
+    }
+
+    fn plan_node(&self, b: &mut Builder, node: &Node, implicit: &[String], outer_types: &HashMap<String, Option<TypeInfo>>) -> Result<()> {
+        let opset = match node.opset.or_else(|| self.opsets.get(&node.domain).copied()) {
+            Some(v) => v,
+            None => bail!(InvalidGraph, "{} uses domain '{}', which the model does not import", node.describe(), node.domain),
+        };
+        let in_slots: Vec<Option<usize>> = node.inputs.iter().map(|n| if n.is_empty() { None } else { b.by_name.get(n).copied() }).collect();
+        let input_types: Vec<Option<TypeInfo>> = in_slots.iter().map(|s| s.and_then(|s| b.slots[s].ty.clone())).collect();
+
+        // Subgraphs see everything visible here.
+        let mut subgraphs = Vec::new();
+        if node.subgraphs().next().is_some() {
+            let mut scope = outer_types.clone();
+            for s in &b.slots {
+                scope.insert(s.name.clone(), s.ty.clone());
+            }
+            for (attr, g) in node.subgraphs() {
+                subgraphs.push((attr.to_string(), Arc::new(self.compile(g, &scope).map_err(|e| e.context(format!("subgraph '{attr}'")))?)));
+            }
+        }
+
+        let mut output_types = infer_node(node, &input_types);
+        output_types.resize(node.outputs.len(), None);
+        if let Some((_, body)) = subgraphs.first() {
+            // Control flow: outputs follow the body's (Loop skips the condition output).
+            let skip = usize::from(node.op_type == "Loop");
+            for (i, ty) in output_types.iter_mut().enumerate() {
+                if let Some(t) = body.output_type(i + skip) {
+                    *ty = Some(match (node.op_type.as_str(), t.elem_dtype()) {
+                        ("If", _) | (_, None) => t.clone(),
+                        (_, Some(d)) => TypeInfo::tensor(d),
+                    });
+                }
+            }
+        }
+        for (i, o) in node.outputs.iter().enumerate() {
+            if let Some(&s) = b.by_name.get(o) {
+                match &b.slots[s].ty {
+                    Some(_) => output_types[i] = b.slots[s].ty.clone(),
+                    None => b.slots[s].ty = output_types[i].clone(),
+                }
+            }
+        }
+
+        let dtypes: Vec<Option<DataType>> = input_types.iter().map(|t| t.as_ref().and_then(|t| t.elem_dtype())).collect();
+        let (pi, def) = self
+            .providers
+            .iter()
+            .enumerate()
+            .find_map(|(pi, p)| p.registry().find(&node.domain, &node.op_type, opset, &dtypes).map(|d| (pi, d.clone())))
+            .ok_or_else(|| self.no_kernel(node, opset, &dtypes))?;
+        let info = NodeInfo {
+            name: node.name.clone(),
+            op_type: node.op_type.clone(),
+            domain: node.domain.clone(),
+            opset,
+            attrs: node.attrs.clone(),
+            inputs: node.inputs.clone(),
+            outputs: node.outputs.clone(),
+            input_types,
+            output_types,
+            subgraphs,
+        };
+        let kernel = (def.create)(&info)?;
+        let device = self.providers[pi].device();
+        let mut inputs = Vec::with_capacity(in_slots.len());
+        for (i, s) in in_slots.iter().enumerate() {
+            inputs.push(match s {
+                Some(s) => {
+                    let want = if def.host_inputs.contains(&i) { Device::CPU } else { device };
+                    Some(self.place(b, *s, want)?)
+                }
+                None => None,
+            });
+        }
+        let mut imp = Vec::with_capacity(implicit.len());
+        for name in implicit {
+            let s = b.by_name[name];
+            imp.push((name.clone(), self.place(b, s, device)?));
+        }
+        let outputs: Vec<Option<usize>> = node.outputs.iter().map(|o| if o.is_empty() { None } else { b.by_name.get(o).copied() }).collect();
+        for &s in outputs.iter().flatten() {
+            b.slots[s].device = device;
+        }
+        b.steps.push(Step { op: StepOp::Kernel { kernel, info }, provider: pi, inputs, outputs, implicit: imp });
+        Ok(())
+    }
+
+    fn no_kernel(&self, node: &Node, opset: i64, dtypes: &[Option<DataType>]) -> crate::Error {
+        let domain = if node.domain.is_empty() { "ai.onnx" } else { &node.domain };
+        let known = self.providers.iter().any(|p| p.registry().has_op(&node.domain, &node.op_type));
+        let names: Vec<&str> = self.providers.iter().map(|p| p.name()).collect();
+        if known {
+            let types: Vec<String> = dtypes.iter().map(|t| t.map(|d| d.to_string()).unwrap_or_else(|| "?".into())).collect();
+            err!(NotImplemented, "{}: no kernel for op '{}' (domain '{domain}', opset {opset}) with input types [{}] in {:?}", node.describe(), node.op_type, types.join(", "), names)
+        } else {
+            err!(NotImplemented, "{}: unknown op '{}' in domain '{domain}' (opset {opset}): no provider of {:?} implements it", node.describe(), node.op_type, names)
+        }
+    }
+
+    /// The slot holding `s` on `device`, adding a copy (done now for constants) if needed.
+    fn place(&self, b: &mut Builder, s: usize, device: Device) -> Result<usize> {
+        let here = b.slots[s].device;
+        if here == device {
+            return Ok(s);
+        }
+        if let Some(&c) = b.copies.get(&(s, device)) {
+            return Ok(c);
+        }
+        let (pi, to_host) = if device.kind == DeviceKind::Cpu {
+            (self.provider_for(here)?, true)
+        } else {
+            (self.provider_for(device)?, false)
+        };
+        let name = format!("{}@{}", b.slots[s].name, device.name());
+        let ty = b.slots[s].ty.clone();
+        b.slots.push(SlotInfo { name, ty, device });
+        let c = b.slots.len() - 1;
+        if b.const_slots.contains(&s) {
+            let v = b.constants.iter().find(|(k, _)| *k == s).map(|(_, v)| v.clone()).expect("constant slot has a value");
+            let p = &self.providers[pi];
+            let t = v.as_tensor()?;
+            let moved = if to_host { p.copy_to_host(t)? } else { p.copy_to_device(t)? };
+            b.constants.push((c, Value::Tensor(moved)));
+            b.const_slots.insert(c);
+        } else {
+            let op = if to_host { StepOp::ToHost } else { StepOp::ToDevice };
+            b.steps.push(Step { op, provider: pi, inputs: vec![Some(s)], outputs: vec![Some(c)], implicit: vec![] });
+        }
+        b.copies.insert((s, device), c);
+        Ok(c)
+    }
+
+    fn provider_for(&self, device: Device) -> Result<usize> {
+        self.providers.iter().position(|p| p.device() == device).ok_or_else(|| err!(EpFail, "no provider for device {}", device.name()))
+    }
+}
+
+/// Kahn's algorithm, keeping the model's order among ready nodes.
+fn topo_order(nodes: &[Node], implicit: &[Vec<String>]) -> Result<Vec<usize>> {
+    let mut producer: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        for o in n.outputs.iter().filter(|o| !o.is_empty()) {
+            producer.insert(o, i);
+        }
+    }
+    let mut indegree = vec![0usize; nodes.len()];
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        let deps: BTreeSet<usize> = n.inputs.iter().chain(&implicit[i]).filter_map(|name| producer.get(name.as_str()).copied()).collect();
+        for d in deps {
+            if d == i {
+                bail!(InvalidGraph, "{} consumes its own output", n.describe());
+            }
+            indegree[i] += 1;
+            users[d].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &u in &users[i] {
+            indegree[u] -= 1;
+            if indegree[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    if order.len() != nodes.len() {
+        let stuck = (0..nodes.len()).find(|&i| indegree[i] > 0).map(|i| nodes[i].describe()).unwrap_or_default();
+        bail!(InvalidGraph, "the graph has a cycle (involving {stuck})");
+    }
+    Ok(order)
+}
+
+const NOT_FOLDABLE: &[&str] = &["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"];
+
+/// Runs, once, every CPU kernel step whose inputs are all constants, and keeps its
+/// outputs as constants.
+fn fold_constants(plan: &mut Plan, const_slots: &HashSet<usize>) -> Result<()> {
+    let mut consts: HashSet<usize> = const_slots.clone();
+    let run = RunState::default();
+    let mut keep = Vec::with_capacity(plan.steps.len());
+    let steps = std::mem::take(&mut plan.steps);
+    let mut values: HashMap<usize, Value> = plan.constants.iter().map(|(s, v)| (*s, v.clone())).collect();
+    for step in steps {
+        let foldable = match &step.op {
+            StepOp::Kernel { info, .. } => {
+                plan.providers[step.provider].device().kind == DeviceKind::Cpu
+                    && info.subgraphs.is_empty()
+                    && step.implicit.is_empty()
+                    && !NOT_FOLDABLE.contains(&info.op_type.as_str())
+                    && info.inputs.iter().any(|n| !n.is_empty())
+                    && step.inputs.iter().flatten().all(|s| consts.contains(s))
+            }
+            _ => false,
+        };
+        if !foldable {
+            keep.push(step);
+            continue;
+        }
+        let mut slots: Vec<Option<Value>> = vec![None; plan.slots.len()];
+        for &s in step.inputs.iter().flatten() {
+            slots[s] = values.get(&s).cloned();
+        }
+        match run_step(plan, &step, &slots, &run) {
+            Ok(outs) => {
+                for (o, v) in step.outputs.iter().zip(outs) {
+                    if let (Some(s), Some(v)) = (o, v) {
+                        consts.insert(*s);
+                        values.insert(*s, v.clone());
+                        plan.constants.push((*s, v));
+                    }
+                }
+            }
+            // Leave it to run time, where the same error surfaces with the run's context.
+            Err(_) => keep.push(step),
+        }
+    }
+    plan.steps = keep;
+    Ok(())
+}

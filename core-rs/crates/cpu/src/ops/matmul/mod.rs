@@ -1,0 +1,21 @@
+//! Matrix products: MatMul (numpy matmul semantics, batched with broadcasting), Gemm
+//! (2-D with transposes, alpha/beta and a unidirectionally broadcast C) and MatMulInteger.
+//! f32/f64 run on onnxrun_linalg's packed GEMM; f16/bf16 are widened to f32 for it;
+//! integer types use a plain cache-friendly loop with wrapping arithmetic.
+
+mod batched;
+mod gemm_op;
+mod int_gemm;
+mod integer;
+mod matmul_op;
+
+#[allow(unused_imports)]
+pub(crate) use batched::matmul_tensors;
+
+use onnxrun_core::KernelRegistry;
+
+pub fn register(r: &mut KernelRegistry) {
+    matmul_op::register(r);
+    gemm_op::register(r);
+    integer::register(r);
+}

@@ -1,0 +1,135 @@
+//! Matrix-vector products for GEMMs with m == 1 or n == 1.
+//!
+//! A register tile would waste most of its lanes there, and packing B for a single row
+//! of A costs as much as the product itself. Both cases are `y[t] = Σ_p x[p] * M(p, t)`
+//! for a vector `x` and a `k × len` matrix M (B when m == 1, Aᵀ when n == 1): either a
+//! sum of scaled rows of M (rows contiguous) or one dot product per output (columns
+//! contiguous). The bodies are generic and get compiled once per tier.
+
+use super::frame::{run_tasks, SendPtr};
+use super::kernel::Tier;
+use super::pack::Mat;
+use super::Element;
+use crate::pool::ThreadPool;
+
+/// Outputs accumulated at once in the row-sum form (fits L1 comfortably).
+const CHUNK: usize = 256;
+/// Independent partial sums in a dot product, so it vectorises without reassociation.
+const LANES: usize = 16;
+/// Outputs per task are a multiple of this.
+const GRANULE: usize = 64;
+/// Smallest share of multiply-adds worth a separate task (memory bound, so larger than
+/// for GEMM).
+const TASK_MIN_WORK: usize = 64 * 1024;
+
+/// `y[t * y_stride] = alpha * Σ_p x[p] * M(p, t) + beta * y[t * y_stride]` for
+/// `t < len`, where `mt` is the logical `k × len` matrix M and `k == x.len()`.
+///
+/// `mt` must hold the `k × len` matrix (checked by the caller).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv<T: Element>(
+    pool: Option<&ThreadPool>,
+    tier: Tier,
+    x: &[T],
+    mt: Mat<'_, T>,
+    len: usize,
+    alpha: T,
+    beta: T,
+    y: &mut [T],
+    y_stride: usize,
+) {
+    assert!(len == 0 || (len - 1) * y_stride < y.len());
+    let threads = pool.map_or(1, ThreadPool::num_threads);
+    let granules = len.div_ceil(GRANULE);
+    let work = x.len().saturating_mul(len);
+    let parts = if threads > 1 {
+        (threads * 3).min(work / TASK_MIN_WORK).min(granules).max(1)
+    } else {
+        1
+    };
+    let y = SendPtr::new(y.as_mut_ptr());
+    run_tasks(pool, parts, |i| {
+        let start = (i * granules / parts) * GRANULE;
+        let end = ((i + 1) * granules / parts * GRANULE).min(len);
+        let mut tmp = [T::ZERO; CHUNK];
+        for t0 in (start..end).step_by(CHUNK) {
+            let out = &mut tmp[..CHUNK.min(end - t0)];
+            chunk(tier, x, mt, t0, out);
+            for (j, &v) in out.iter().enumerate() {
+                // SAFETY: t0 + j < len, so the element is inside `y` (asserted above), and the
+                // parts cover disjoint ranges of t.
+                let yp = unsafe { y.get().add((t0 + j) * y_stride) };
+                // SAFETY: as above; `y` is valid for reads and writes there.
+                unsafe {
+                    *yp = if beta == T::ZERO {
+                        alpha * v
+                    } else {
+                        alpha * v + beta * *yp
+                    }
+                };
+            }
+        }
+    });
+}
+
+/// `out[j] = Σ_p x[p] * M(p, t0 + j)`, in the best form for M's storage.
+fn chunk<T: Element>(tier: Tier, x: &[T], mt: Mat<'_, T>, t0: usize, out: &mut [T]) {
+    match tier {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the Fma tier is only chosen for kernels whose tier the CPU supports.
+        Tier::Fma => unsafe { chunk_avx2(x, mt, t0, out) },
+        _ => chunk_generic(x, mt, t0, out),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn chunk_avx2<T: Element>(x: &[T], mt: Mat<'_, T>, t0: usize, out: &mut [T]) {
+    chunk_generic(x, mt, t0, out)
+}
+
+#[inline(always)]
+fn chunk_generic<T: Element>(x: &[T], mt: Mat<'_, T>, t0: usize, out: &mut [T]) {
+    let k = x.len();
+    if mt.trans {
+        // M(p, t) at t * ld + p: each output is a dot product of contiguous runs.
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = dot(x, &mt.data[(t0 + j) * mt.ld..][..k]);
+        }
+    } else {
+        // M(p, t) at p * ld + t: accumulate scaled contiguous rows.
+        out.fill(T::ZERO);
+        let w = out.len();
+        for (p, &s) in x.iter().enumerate() {
+            let row = &mt.data[p * mt.ld + t0..][..w];
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = *o + s * v;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn dot<T: Element>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::ZERO; LANES];
+    let xs = x.chunks_exact(LANES);
+    let ys = y.chunks_exact(LANES);
+    let (x_tail, y_tail) = (xs.remainder(), ys.remainder());
+    for (xc, yc) in xs.zip(ys) {
+        for ((a, &u), &v) in acc.iter_mut().zip(xc).zip(yc) {
+            *a = *a + u * v;
+        }
+    }
+    for ((a, &u), &v) in acc.iter_mut().zip(x_tail).zip(y_tail) {
+        *a = *a + u * v;
+    }
+    // Pairwise fold of the lanes.
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            acc[l] = acc[l] + acc[l + width];
+        }
+    }
+    acc[0]
+}

@@ -1,0 +1,257 @@
+/**
+ * Internal: checks feeds against the model's declared inputs (name, kind, dtype, rank,
+ * fixed dims, buffer size) and turns them into native values before any core call, so
+ * that errors name the input, the expected and the received.
+ */
+import { dtypeInfo, sizeOf, type TensorType, typeOfArray } from "./dtypes.ts";
+import { InvalidArgument, NotImplemented } from "./errors.ts";
+import { cstr, freeValueHandle, getNative, outHandle } from "./ffi.ts";
+import type { NodeArg } from "./nodearg.ts";
+import { OrtValue } from "./ortvalue.ts";
+import { Tensor, type TensorLike } from "./tensor.ts";
+import { tensorToValue } from "./values.ts";
+
+/** What a feed may be. */
+export type Feed =
+  | Tensor
+  | OrtValue
+  | TensorLike
+  | ArrayBufferView
+  | string[]
+  | Feed[]
+  | Map<unknown, unknown>
+  | Record<string, unknown>
+  | null;
+
+export type TypeNode =
+  | { kind: "tensor"; elem: string }
+  | { kind: "sparse_tensor"; elem: string }
+  | { kind: "seq"; elem: TypeNode }
+  | { kind: "map"; key: string; value: TypeNode }
+  | { kind: "optional"; elem: TypeNode }
+  | { kind: "unknown"; text: string };
+
+/** Parses ONNX Runtime type strings such as "seq(map(int64,tensor(float)))". */
+export function parseType(text: string): TypeNode {
+  let i = 0;
+  const ident = () => {
+    const m = /^[a-z0-9_]+/i.exec(text.slice(i));
+    if (!m) throw new Error();
+    i += m[0].length;
+    return m[0];
+  };
+  const eat = (c: string) => {
+    if (text[i] !== c) throw new Error();
+    i++;
+  };
+  const node = (): TypeNode => {
+    const name = ident();
+    eat("(");
+    let out: TypeNode;
+    if (name === "tensor" || name === "sparse_tensor") out = { kind: name, elem: ident() };
+    else if (name === "seq") out = { kind: "seq", elem: node() };
+    else if (name === "optional") out = { kind: "optional", elem: node() };
+    else if (name === "map") {
+      const key = ident();
+      eat(",");
+      while (text[i] === " ") i++;
+      out = { kind: "map", key, value: node() };
+    } else throw new Error();
+    eat(")");
+    return out;
+  };
+  try {
+    const t = node();
+    if (i !== text.length) throw new Error();
+    return t;
+  } catch {
+    return { kind: "unknown", text };
+  }
+}
+
+export function typeToString(t: TypeNode): string {
+  switch (t.kind) {
+    case "tensor":
+    case "sparse_tensor":
+      return `${t.kind}(${t.elem})`;
+    case "seq":
+    case "optional":
+      return `${t.kind}(${typeToString(t.elem)})`;
+    case "map":
+      return `map(${t.key},${typeToString(t.value)})`;
+    default:
+      return t.text;
+  }
+}
+
+const fmtShape = (s: readonly (number | string | null)[] | null) =>
+  s === null ? "unknown" : `[${s.map((d) => (d === null ? "?" : typeof d === "string" ? d : String(d))).join(", ")}]`;
+
+/** Shape for a bare TypedArray feed: the declared one, with at most one free dim inferred. */
+function dimsForBareArray(arg: NodeArg, length: number, lanes: number): number[] {
+  const shape = arg.shape;
+  if (shape === null) return [length / lanes];
+  const free = shape.map((d, i) => (typeof d === "number" ? -1 : i)).filter((i) => i >= 0);
+  const known = sizeOf(shape.filter((d): d is number => typeof d === "number"));
+  if (free.length === 0) return shape as number[];
+  if (free.length === 1 && known > 0 && (length / lanes) % known === 0) {
+    const dims = shape.map((d) => (typeof d === "number" ? d : 0));
+    dims[free[0]] = length / lanes / known;
+    return dims;
+  }
+  throw new InvalidArgument(
+    `input '${arg.name}' has shape ${fmtShape(shape)} with ${free.length} free dimension(s); ` +
+      `pass { data, dims } (or a Tensor) instead of a bare array`,
+  );
+}
+
+/** A Tensor for `x` checked against the declared tensor type and shape of `arg`. */
+function checkedTensor(x: unknown, elem: string, arg: NodeArg, where: string, declared: boolean): Tensor {
+  const want = dtypeInfo(`tensor(${elem})`, `type of ${where}`);
+  let t: Tensor;
+  if (x instanceof Tensor) t = x;
+  else if (ArrayBuffer.isView(x) || Array.isArray(x)) {
+    const natural = Array.isArray(x)
+      ? (x.length > 0 && typeof x[0] === "string" ? "string" : undefined)
+      : typeOfArray(x);
+    // A TypedArray of the class the declared type uses (Uint8Array for bool, Uint16Array for float16) is accepted.
+    const ok = natural === want.name || (ArrayBuffer.isView(x) && want.array !== null && x instanceof want.array) ||
+      (Array.isArray(x) && natural === undefined);
+    if (!ok) {
+      throw new InvalidArgument(
+        `${where}: unexpected data type. Actual: (tensor(${natural ? dtypeInfo(natural).onnx : (x as object).constructor.name})), expected: (tensor(${elem}))`,
+      );
+    }
+    const len = (x as { length: number }).length;
+    const dims = declared ? dimsForBareArray(arg, len, want.lanes) : [len / want.lanes];
+    if (!Number.isInteger(dims[0] ?? 0)) {
+      throw new InvalidArgument(`${where}: ${len} elements do not fit type ${want.name}`);
+    }
+    t = new Tensor(want.name as TensorType, x as TensorLike["data"], dims);
+  } else if (x !== null && typeof x === "object" && "data" in (x as object)) {
+    const tl = x as TensorLike;
+    const ty = tl.type ?? (Array.isArray(tl.data) ? want.name : typeOfArray(tl.data)) ?? want.name;
+    if (ty !== want.name && !(tl.type === undefined && ArrayBuffer.isView(tl.data) && want.array && tl.data instanceof want.array)) {
+      throw new InvalidArgument(
+        `${where}: unexpected data type. Actual: (tensor(${dtypeInfo(ty).onnx})), expected: (tensor(${elem}))`,
+      );
+    }
+    const dims = tl.dims ?? (declared ? dimsForBareArray(arg, (tl.data as { length: number }).length, want.lanes) : undefined);
+    t = new Tensor(tl.type ?? want.name, tl.data, dims);
+  } else {
+    throw new InvalidArgument(
+      `${where}: expected a Tensor, OrtValue, { data, dims } or TypedArray for type tensor(${elem}), got ${x === null ? "null" : typeof x}`,
+    );
+  }
+  if (t.type !== want.name) {
+    throw new InvalidArgument(
+      `${where}: unexpected data type. Actual: (tensor(${dtypeInfo(t.type).onnx})), expected: (tensor(${elem}))`,
+    );
+  }
+  if (declared) checkShape(arg, t.dims, where);
+  return t;
+}
+
+function checkShape(arg: NodeArg, dims: readonly number[], where: string): void {
+  const shape = arg.shape;
+  if (shape === null) return;
+  if (shape.length !== dims.length) {
+    throw new InvalidArgument(
+      `${where}: invalid rank. Got: ${dims.length} (dims [${dims.join(", ")}]), expected: ${shape.length} (shape ${fmtShape(shape)})`,
+    );
+  }
+  const bad: string[] = [];
+  shape.forEach((d, i) => {
+    if (typeof d === "number" && d !== dims[i]) bad.push(`index ${i}: got ${dims[i]}, expected ${d}`);
+  });
+  if (bad.length) {
+    throw new InvalidArgument(
+      `${where}: invalid dimensions (${bad.join("; ")}); got [${dims.join(", ")}], expected ${fmtShape(shape)}`,
+    );
+  }
+}
+
+/**
+ * Converts feed `x` for input `arg` into a native value. Returns the handle and whether
+ * the caller owns it (OrtValues stay owned by their object). Borrowed buffers go into `keep`.
+ */
+export function feedToValue(x: unknown, arg: NodeArg, keep: unknown[]): { handle: bigint; owned: boolean } {
+  const where = `input '${arg.name}'`;
+  if (x instanceof OrtValue) {
+    x._checkFeed(arg, where, checkShape);
+    return { handle: x._handleForFeed(where), owned: false };
+  }
+  return { handle: build(x, parseType(arg.type), arg, where, keep, true), owned: true };
+}
+
+function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unknown[], top: boolean): bigint {
+  const n = getNative();
+  switch (t.kind) {
+    case "tensor": {
+      let tensor: Tensor;
+      try {
+        tensor = checkedTensor(x, t.elem, arg, where, top);
+      } catch (e) {
+        // Tensor's own checks (e.g. data shorter than dims) get the input's name in front.
+        if (e instanceof InvalidArgument && !e.message.startsWith(where)) throw new InvalidArgument(`${where}: ${e.message}`);
+        throw e;
+      }
+      return tensorToValue(tensor, keep);
+    }
+    case "optional": {
+      if (x === null || x === undefined) {
+        return outHandle((out) => n.symbols.onnxrun_value_optional_create(0n, cstr(typeToString(t.elem)), out));
+      }
+      const inner = build(x, t.elem, arg, where, keep, top);
+      try {
+        return outHandle((out) => n.symbols.onnxrun_value_optional_create(inner, null, out));
+      } finally {
+        freeValueHandle(inner);
+      }
+    }
+    case "seq": {
+      if (!Array.isArray(x)) {
+        throw new InvalidArgument(`${where}: expected an array for type ${typeToString(t)}, got ${x === null ? "null" : typeof x}`);
+      }
+      const items: bigint[] = [];
+      try {
+        x.forEach((item, i) => items.push(build(item, t.elem, arg, `${where}[${i}]`, keep, false)));
+        const arr = BigUint64Array.from(items);
+        return outHandle((out) => n.symbols.onnxrun_value_sequence_create(arr, arr.length, out));
+      } finally {
+        items.forEach(freeValueHandle);
+      }
+    }
+    case "map": {
+      const entries: [unknown, unknown][] = x instanceof Map
+        ? [...x.entries()]
+        : x !== null && typeof x === "object" && !Array.isArray(x) && !ArrayBuffer.isView(x)
+        ? Object.entries(x as Record<string, unknown>)
+        : (() => {
+          throw new InvalidArgument(`${where}: expected a Map for type ${typeToString(t)}`);
+        })();
+      if (t.value.kind !== "tensor") {
+        throw new NotImplemented(`${where}: maps with ${typeToString(t.value)} values are not supported`);
+      }
+      const keyInfo = dtypeInfo(`tensor(${t.key})`);
+      const keys = keyInfo.name === "string"
+        ? new Tensor("string", entries.map(([k]) => String(k)))
+        : new Tensor(keyInfo.name, entries.map(([k]) => (typeof k === "string" ? Number(k) : k)) as number[]);
+      const valInfo = dtypeInfo(`tensor(${t.value.elem})`);
+      const values = new Tensor(valInfo.name, entries.map(([, v]) => v) as number[]);
+      const kh = tensorToValue(keys, keep);
+      let vh = 0n;
+      try {
+        vh = tensorToValue(values, keep);
+        return outHandle((out) => n.symbols.onnxrun_value_map_create(kh, vh, out));
+      } finally {
+        freeValueHandle(kh);
+        freeValueHandle(vh);
+      }
+    }
+    case "sparse_tensor":
+      throw new NotImplemented(`${where}: sparse tensor inputs are not supported by the C ABI yet`);
+    default:
+      throw new NotImplemented(`${where}: inputs of type ${typeToString(t)} are not supported`);
+  }
+}
