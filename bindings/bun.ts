@@ -17,9 +17,9 @@ interface BunFFI {
 
 // A computed specifier keeps Deno's type checker from resolving "bun:ffi".
 const BUN_FFI = ["bun", "ffi"].join(":");
-const ffi = (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
-  ? await import(BUN_FFI)
-  : null) as BunFFI | null;
+const ffi = (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? await import(BUN_FFI) : null) as
+  | BunFFI
+  | null;
 
 // Typed arrays go straight into "ptr" arguments: Bun reads their address at call time.
 const PARAM: Record<ParamKind, string> = {
@@ -37,9 +37,12 @@ type Def = { name?: string; parameters: readonly ParamKind[]; result: ResultKind
 const asBun = (p: Pointer) => p as unknown as number | null;
 const asOurs = (p: number | null) => (p ? p : null) as unknown as Pointer;
 
-/** Delays (ms) between completion checks of an async job: quick first, then gentle. */
-const POLL_DELAYS = [0, 0, 0, 1, 1, 2, 2, 4];
+/** Completion checks of an async job: every event-loop turn for the first 0.2 ms (tiny runs), then timers of 1, 2, 4 ms
+ * (spinning longer would take a core from the library thread doing the run). */
+const SPIN_MS = 0.2;
+const POLL_DELAYS = [1, 1, 2, 2, 4];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 export const load: Loader = (path: string): Native => {
   if (!ffi) throw new Error("bindings/bun.ts loaded outside Bun");
@@ -67,11 +70,13 @@ export const load: Loader = (path: string): Native => {
     symbols: s,
     // Bun has no nonblocking FFI calls: a library thread runs the job, we poll for it.
     async waitJob(job) {
-      for (let i = 0;; i++) {
+      const start = performance.now();
+      for (let waits = 0;;) {
         const st = s.onnxrun_job_poll(job, done);
         if (st !== 0) return st;
         if (done[0] !== 0) return 0;
-        await sleep(POLL_DELAYS[Math.min(i, POLL_DELAYS.length - 1)]);
+        if (performance.now() - start < SPIN_MS) await nextTurn();
+        else await sleep(POLL_DELAYS[Math.min(waits++, POLL_DELAYS.length - 1)]);
       }
     },
     address: (p) => BigInt(asBun(p) ?? 0),

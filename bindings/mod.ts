@@ -17,13 +17,9 @@ const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 export const runtime: "deno" | "bun" = isBun ? "bun" : "deno";
 
-const loader: Loader = isBun
-  ? (await import("./bun.ts")).load
-  : isDeno
-  ? (await import("./deno.ts")).load
-  : () => {
-    throw new Error("onnxrun runs on Deno or Bun (no FFI available in this runtime)");
-  };
+const loader: Loader = isBun ? (await import("./bun.ts")).load : isDeno ? (await import("./deno.ts")).load : () => {
+  throw new Error("onnxrun runs on Deno or Bun (no FFI available in this runtime)");
+};
 
 const LIB_NAMES = ["libonnxrun.so", "libonnxrun.dylib", "onnxrun.dll", "libonnxrun.dll"];
 

@@ -17,8 +17,9 @@ type ResultType<K extends ResultKind> = K extends "i32" ? number
 
 type Params<P extends readonly ParamKind[]> = { [I in keyof P]: ParamType<P[I]> };
 
-type Fn<D extends SymbolDef> = (...args: Params<D["parameters"]>) => D extends
-  { nonblocking: true } ? Promise<ResultType<D["result"]>> : ResultType<D["result"]>;
+type Fn<D extends SymbolDef> = (
+  ...args: Params<D["parameters"]>
+) => D extends { nonblocking: true } ? Promise<ResultType<D["result"]>> : ResultType<D["result"]>;
 
 /** Typed functions for every declared symbol. */
 export type NativeSymbols = { [K in keyof Symbols]: Fn<Symbols[K]> };

@@ -57,7 +57,9 @@ function prepare(
   if (model instanceof InferenceSession) return model;
   const so = applyKwargs(new SessionOptions(), kwargs, "SessionOptions");
   const providers = providerFor(device);
-  if (providers && !supportsDevice(String(device))) throw new InvalidArgument(`device '${device}' is not available here`);
+  if (providers && !supportsDevice(String(device))) {
+    throw new InvalidArgument(`device '${device}' is not available here`);
+  }
   return new InferenceSession(model, so, providers);
 }
 

@@ -19,7 +19,9 @@ function getExample(name: string): string {
   const ok = typeof name === "string" && /^[\w.-]+$/.test(name) && !name.startsWith(".");
   const path = ok ? fileURLToPath(new URL(name, DIR)) : "";
   if (!ok || !existsSync(path)) {
-    throw new NoSuchFile(`Unable to find example '${name}'. Available examples: ${listExamples().join(", ") || "(none)"}`);
+    throw new NoSuchFile(
+      `Unable to find example '${name}'. Available examples: ${listExamples().join(", ") || "(none)"}`,
+    );
   }
   return path;
 }

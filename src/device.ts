@@ -5,7 +5,7 @@
  */
 import { OrtAllocatorType, OrtMemType } from "./enums.ts";
 import { InvalidArgument } from "./errors.ts";
-import { deviceName, type DeviceName } from "./values.ts";
+import { type DeviceName, deviceName } from "./values.ts";
 
 const nonNegInt = (v: unknown, what: string): number => {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
@@ -74,7 +74,9 @@ export class OrtMemoryInfo {
     deviceId: number,
     memType: OrtMemType | number | string,
   ) {
-    if (typeof name !== "string" || name === "") throw new InvalidArgument("OrtMemoryInfo: name must be a non-empty string");
+    if (typeof name !== "string" || name === "") {
+      throw new InvalidArgument("OrtMemoryInfo: name must be a non-empty string");
+    }
     this.#name = name;
     this.#allocType = OrtAllocatorType.from(allocatorType, "OrtMemoryInfo allocator type");
     this.#deviceId = nonNegInt(deviceId, "OrtMemoryInfo device id");
@@ -93,7 +95,12 @@ export class OrtMemoryInfo {
     return this.#memType;
   }
   toJSON(): Record<string, unknown> {
-    return { name: this.#name, allocatorType: this.#allocType.value, deviceId: this.#deviceId, memType: this.#memType.value };
+    return {
+      name: this.#name,
+      allocatorType: this.#allocType.value,
+      deviceId: this.#deviceId,
+      memType: this.#memType.value,
+    };
   }
 }
 
@@ -129,7 +136,9 @@ export class OrtArenaCfg {
         throw new InvalidArgument(`OrtArenaCfg.${k} must be an integer >= -1, got ${String(v)}`);
       }
       if (k === "arenaExtendStrategy" && v > 1) {
-        throw new InvalidArgument(`OrtArenaCfg.arenaExtendStrategy must be -1, 0 (kNextPowerOfTwo) or 1 (kSameAsRequested), got ${v}`);
+        throw new InvalidArgument(
+          `OrtArenaCfg.arenaExtendStrategy must be -1, 0 (kNextPowerOfTwo) or 1 (kSameAsRequested), got ${v}`,
+        );
       }
       this.#v[k] = v;
     };
@@ -137,7 +146,9 @@ export class OrtArenaCfg {
       for (const [key, v] of Object.entries(a)) {
         const k = (ARENA_KEYS as Record<string, ArenaKey>)[key] ??
           (Object.values(ARENA_KEYS) as string[]).find((x) => x === key) as ArenaKey | undefined;
-        if (!k) throw new InvalidArgument(`OrtArenaCfg: unknown key '${key}'; known: ${Object.keys(ARENA_KEYS).join(", ")}`);
+        if (!k) {
+          throw new InvalidArgument(`OrtArenaCfg: unknown key '${key}'; known: ${Object.keys(ARENA_KEYS).join(", ")}`);
+        }
         set(k, v);
       }
     } else {
@@ -184,16 +195,30 @@ export function registeredAllocators(): readonly EnvAllocator[] {
   return envAllocators;
 }
 
-function register(providerType: string, memInfo: OrtMemoryInfo, options: Record<string, string>, arenaCfg: OrtArenaCfg | null) {
-  if (!(memInfo instanceof OrtMemoryInfo)) throw new InvalidArgument("createAndRegisterAllocator: memInfo must be an OrtMemoryInfo");
+function register(
+  providerType: string,
+  memInfo: OrtMemoryInfo,
+  options: Record<string, string>,
+  arenaCfg: OrtArenaCfg | null,
+) {
+  if (!(memInfo instanceof OrtMemoryInfo)) {
+    throw new InvalidArgument("createAndRegisterAllocator: memInfo must be an OrtMemoryInfo");
+  }
   if (arenaCfg !== null && !(arenaCfg instanceof OrtArenaCfg)) {
     throw new InvalidArgument("createAndRegisterAllocator: arenaCfg must be an OrtArenaCfg or null");
   }
   const key = JSON.stringify([memInfo.name, memInfo.deviceId, memInfo.memType.value]);
-  if (envAllocators.some((a) => JSON.stringify([a.memoryInfo.name, a.memoryInfo.deviceId, a.memoryInfo.memType]) === key)) {
+  if (
+    envAllocators.some((a) => JSON.stringify([a.memoryInfo.name, a.memoryInfo.deviceId, a.memoryInfo.memType]) === key)
+  ) {
     throw new InvalidArgument(`an allocator for ${memInfo.name} device ${memInfo.deviceId} is already registered`);
   }
-  envAllocators.push({ providerType, memoryInfo: memInfo.toJSON(), providerOptions: options, arenaCfg: arenaCfg?.toJSON() ?? null });
+  envAllocators.push({
+    providerType,
+    memoryInfo: memInfo.toJSON(),
+    providerOptions: options,
+    arenaCfg: arenaCfg?.toJSON() ?? null,
+  });
 }
 
 /** Registers a shared allocator for sessions that set session.use_env_allocators = "1". */
@@ -208,7 +233,9 @@ export function createAndRegisterAllocatorV2(
   providerOptions: Record<string, unknown>,
   arenaCfg: OrtArenaCfg | null = null,
 ): void {
-  if (typeof providerType !== "string" || providerType === "") throw new InvalidArgument("providerType must be a provider name");
+  if (typeof providerType !== "string" || providerType === "") {
+    throw new InvalidArgument("providerType must be a provider name");
+  }
   const opts = Object.fromEntries(Object.entries(providerOptions ?? {}).map(([k, v]) => [k, String(v)]));
   register(providerType, memInfo, opts, arenaCfg);
 }

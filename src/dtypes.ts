@@ -31,6 +31,8 @@ export const TensorProto = {
   INT4: 22,
   FLOAT4E2M1: 23,
   FLOAT8E8M0: 24,
+  UINT2: 25,
+  INT2: 26,
 } as const;
 
 export type TypedArray =
@@ -45,7 +47,11 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-type ArrayCtor = { new (n: number): TypedArray; new (b: ArrayBuffer, off: number, len: number): TypedArray; BYTES_PER_ELEMENT: number };
+type ArrayCtor = {
+  new (n: number): TypedArray;
+  new (b: ArrayBuffer, off: number, len: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 export interface DTypeInfo {
   /** onnxruntime-common name, e.g. "float32". */
@@ -86,9 +92,18 @@ export type TensorType =
   | "uint4"
   | "int4"
   | "float4e2m1"
-  | "float8e8m0";
+  | "float8e8m0"
+  | "uint2"
+  | "int2";
 
-const T = (name: TensorType, proto: number, onnx: string, bytes: number, array: ArrayCtor | null, lanes = 1): DTypeInfo => ({
+const T = (
+  name: TensorType,
+  proto: number,
+  onnx: string,
+  bytes: number,
+  array: ArrayCtor | null,
+  lanes = 1,
+): DTypeInfo => ({
   name,
   proto,
   onnx,
@@ -123,6 +138,9 @@ const TABLE: DTypeInfo[] = [
   T("int4", 22, "int4", 1, Int8Array),
   T("float4e2m1", 23, "float4e2m1", 1, Uint8Array),
   T("float8e8m0", 24, "float8e8m0", 1, Uint8Array),
+  // 2-bit types: one element per byte too.
+  T("uint2", 25, "uint2", 1, Uint8Array),
+  T("int2", 26, "int2", 1, Int8Array),
 ];
 
 const BY_NAME = new Map<string, DTypeInfo>();
@@ -133,7 +151,12 @@ for (const t of TABLE) {
   BY_PROTO.set(t.proto, t);
 }
 // Common aliases (numpy / ONNX spellings).
-for (const [alias, name] of [["float", "float32"], ["double", "float64"], ["half", "float16"], ["boolean", "bool"]] as const) {
+for (
+  const [alias, name] of [["float", "float32"], ["double", "float64"], ["half", "float16"], [
+    "boolean",
+    "bool",
+  ]] as const
+) {
   BY_NAME.set(alias, BY_NAME.get(name)!);
 }
 
@@ -164,7 +187,9 @@ export function dtypeInfo(t: ElementTypeLike, what = "element type"): DTypeInfo 
   if (!info) {
     const shown = typeof t === "function" ? (t as { name: string }).name : JSON.stringify(t);
     throw new InvalidArgument(
-      `unsupported ${what} ${shown}; expected one of ${TABLE.map((x) => `"${x.name}"`).join(", ")} or a TensorProto number`,
+      `unsupported ${what} ${shown}; expected one of ${
+        TABLE.map((x) => `"${x.name}"`).join(", ")
+      } or a TensorProto number`,
     );
   }
   return info;

@@ -26,7 +26,7 @@ export class EnumMember<E extends string = string> {
   }
 }
 
-type EnumObject<E extends string, K extends string> =
+export type EnumObject<E extends string, K extends string> =
   & { readonly [k in K]: EnumMember<E> }
   & {
     /** Name of the enumeration, e.g. "GraphOptimizationLevel". */
@@ -56,13 +56,18 @@ function makeEnum<E extends string, K extends string>(enumName: E, values: Recor
       if (m) return m;
     }
     throw new InvalidArgument(
-      `invalid ${what}: ${String(v)}; expected one of ${members.map((m) => `${enumName}.${m.name} (${m.value})`).join(", ")}`,
+      `invalid ${what}: ${String(v)}; expected one of ${
+        members.map((m) => `${enumName}.${m.name} (${m.value})`).join(", ")
+      }`,
     );
   };
   return Object.freeze(out) as EnumObject<E, K>;
 }
 
-export const GraphOptimizationLevel = makeEnum("GraphOptimizationLevel", {
+export const GraphOptimizationLevel: EnumObject<
+  "GraphOptimizationLevel",
+  "ORT_DISABLE_ALL" | "ORT_ENABLE_BASIC" | "ORT_ENABLE_EXTENDED" | "ORT_ENABLE_ALL"
+> = makeEnum("GraphOptimizationLevel", {
   ORT_DISABLE_ALL: 0,
   ORT_ENABLE_BASIC: 1,
   ORT_ENABLE_EXTENDED: 2,
@@ -70,20 +75,26 @@ export const GraphOptimizationLevel = makeEnum("GraphOptimizationLevel", {
 });
 export type GraphOptimizationLevel = EnumMember<"GraphOptimizationLevel">;
 
-export const ExecutionMode = makeEnum("ExecutionMode", {
+export const ExecutionMode: EnumObject<"ExecutionMode", "ORT_SEQUENTIAL" | "ORT_PARALLEL"> = makeEnum("ExecutionMode", {
   ORT_SEQUENTIAL: 0,
   ORT_PARALLEL: 1,
 });
 export type ExecutionMode = EnumMember<"ExecutionMode">;
 
-export const ExecutionOrder = makeEnum("ExecutionOrder", {
-  DEFAULT: 0,
-  PRIORITY_BASED: 1,
-  MEMORY_EFFICIENT: 2,
-});
+export const ExecutionOrder: EnumObject<"ExecutionOrder", "DEFAULT" | "PRIORITY_BASED" | "MEMORY_EFFICIENT"> = makeEnum(
+  "ExecutionOrder",
+  {
+    DEFAULT: 0,
+    PRIORITY_BASED: 1,
+    MEMORY_EFFICIENT: 2,
+  },
+);
 export type ExecutionOrder = EnumMember<"ExecutionOrder">;
 
-export const OrtAllocatorType = makeEnum("OrtAllocatorType", {
+export const OrtAllocatorType: EnumObject<
+  "OrtAllocatorType",
+  "INVALID" | "ORT_DEVICE_ALLOCATOR" | "ORT_ARENA_ALLOCATOR"
+> = makeEnum("OrtAllocatorType", {
   INVALID: -1,
   ORT_DEVICE_ALLOCATOR: 0,
   ORT_ARENA_ALLOCATOR: 1,
@@ -91,16 +102,22 @@ export const OrtAllocatorType = makeEnum("OrtAllocatorType", {
 export type OrtAllocatorType = EnumMember<"OrtAllocatorType">;
 
 // CPU is ONNX Runtime's alias of CPU_OUTPUT (both -1); `from(-1)` gives CPU_OUTPUT.
-export const OrtMemType = makeEnum("OrtMemType", {
-  CPU_INPUT: -2,
-  CPU_OUTPUT: -1,
-  CPU: -1,
-  DEFAULT: 0,
-});
+export const OrtMemType: EnumObject<"OrtMemType", "CPU_INPUT" | "CPU_OUTPUT" | "CPU" | "DEFAULT"> = makeEnum(
+  "OrtMemType",
+  {
+    CPU_INPUT: -2,
+    CPU_OUTPUT: -1,
+    CPU: -1,
+    DEFAULT: 0,
+  },
+);
 export type OrtMemType = EnumMember<"OrtMemType">;
 
 /** Sparse tensor formats (OrtSparseFormat). */
-export const OrtSparseFormat = makeEnum("OrtSparseFormat", {
+export const OrtSparseFormat: EnumObject<
+  "OrtSparseFormat",
+  "ORT_SPARSE_UNDEFINED" | "ORT_SPARSE_COO" | "ORT_SPARSE_CSRC" | "ORT_SPARSE_BLOCK_SPARSE"
+> = makeEnum("OrtSparseFormat", {
   ORT_SPARSE_UNDEFINED: 0,
   ORT_SPARSE_COO: 1,
   ORT_SPARSE_CSRC: 2,

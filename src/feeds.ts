@@ -3,7 +3,7 @@
  * fixed dims, buffer size) and turns them into native values before any core call, so
  * that errors name the input, the expected and the received.
  */
-import { dtypeInfo, sizeOf, type TensorType, typeOfArray } from "./dtypes.ts";
+import { type DTypeInfo, dtypeInfo, sizeOf, type TensorType, type TypedArray, typeOfArray } from "./dtypes.ts";
 import { InvalidArgument, NotImplemented } from "./errors.ts";
 import { cstr, freeValueHandle, getNative, outHandle } from "./ffi.ts";
 import type { NodeArg } from "./nodearg.ts";
@@ -105,10 +105,55 @@ function dimsForBareArray(arg: NodeArg, length: number, lanes: number): number[]
   );
 }
 
-/** A Tensor for `x` checked against the declared tensor type and shape of `arg`. */
-function checkedTensor(x: unknown, elem: string, arg: NodeArg, where: string, declared: boolean): Tensor {
-  const want = dtypeInfo(`tensor(${elem})`, `type of ${where}`);
-  let t: Tensor;
+/** What a tensor feed becomes after checks: its type, dims and (unchanged) data. */
+interface Plain {
+  type: TensorType;
+  dims: readonly number[];
+  data: TypedArray | string[];
+}
+
+/** Per-input facts computed once: parsed type, element type, fully static shape. */
+interface ArgFacts {
+  type: TypeNode;
+  want: DTypeInfo | null;
+  staticDims: readonly number[] | null;
+}
+const argFacts = new WeakMap<NodeArg, ArgFacts>();
+function factsOf(arg: NodeArg): ArgFacts {
+  let f = argFacts.get(arg);
+  if (!f) {
+    const type = parseType(arg.type);
+    const want = type.kind === "tensor" ? dtypeInfo(`tensor(${type.elem})`, `type of input '${arg.name}'`) : null;
+    const s = arg.shape;
+    const staticDims = s !== null && s.every((d) => typeof d === "number") ? Object.freeze([...(s as number[])]) : null;
+    f = { type, want, staticDims };
+    argFacts.set(arg, f);
+  }
+  return f;
+}
+
+function checkSize(where: string, data: { length: number }, dims: readonly number[], lanes: number): void {
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new InvalidArgument(`${where}: dims must be non-negative integers, got [${dims.join(", ")}]`);
+    }
+  }
+  const need = sizeOf(dims) * lanes;
+  if (data.length !== need) {
+    throw new InvalidArgument(`${where}: data has ${data.length} elements but dims [${dims.join(", ")}] need ${need}`);
+  }
+}
+
+/** `x` checked against the declared tensor type and shape of `arg` (TypedArrays are used as they are). */
+function checkedTensor(x: unknown, elem: string, arg: NodeArg, where: string, declared: boolean): Plain {
+  const facts = declared ? factsOf(arg) : null;
+  const want = facts?.want ?? dtypeInfo(`tensor(${elem})`, `type of ${where}`);
+  // Fast path: a TypedArray of the declared type for an input of fixed shape.
+  if (facts?.staticDims && want.array !== null && x instanceof want.array && typeOfArray(x) === want.name) {
+    checkSize(where, x, facts.staticDims, want.lanes);
+    return { type: want.name, dims: facts.staticDims, data: x };
+  }
+  let t: Plain;
   if (x instanceof Tensor) t = x;
   else if (ArrayBuffer.isView(x) || Array.isArray(x)) {
     const natural = Array.isArray(x)
@@ -119,7 +164,9 @@ function checkedTensor(x: unknown, elem: string, arg: NodeArg, where: string, de
       (Array.isArray(x) && natural === undefined);
     if (!ok) {
       throw new InvalidArgument(
-        `${where}: unexpected data type. Actual: (tensor(${natural ? dtypeInfo(natural).onnx : (x as object).constructor.name})), expected: (tensor(${elem}))`,
+        `${where}: unexpected data type. Actual: (tensor(${
+          natural ? dtypeInfo(natural).onnx : (x as object).constructor.name
+        })), expected: (tensor(${elem}))`,
       );
     }
     const len = (x as { length: number }).length;
@@ -127,20 +174,32 @@ function checkedTensor(x: unknown, elem: string, arg: NodeArg, where: string, de
     if (!Number.isInteger(dims[0] ?? 0)) {
       throw new InvalidArgument(`${where}: ${len} elements do not fit type ${want.name}`);
     }
-    t = new Tensor(want.name as TensorType, x as TensorLike["data"], dims);
+    t = ArrayBuffer.isView(x)
+      ? { type: want.name, dims, data: x as TypedArray }
+      : new Tensor(want.name, x as TensorLike["data"], dims);
+    checkSize(where, t.data, t.dims, want.lanes);
   } else if (x !== null && typeof x === "object" && "data" in (x as object)) {
     const tl = x as TensorLike;
     const ty = tl.type ?? (Array.isArray(tl.data) ? want.name : typeOfArray(tl.data)) ?? want.name;
-    if (ty !== want.name && !(tl.type === undefined && ArrayBuffer.isView(tl.data) && want.array && tl.data instanceof want.array)) {
+    if (
+      ty !== want.name &&
+      !(tl.type === undefined && ArrayBuffer.isView(tl.data) && want.array && tl.data instanceof want.array)
+    ) {
       throw new InvalidArgument(
         `${where}: unexpected data type. Actual: (tensor(${dtypeInfo(ty).onnx})), expected: (tensor(${elem}))`,
       );
     }
-    const dims = tl.dims ?? (declared ? dimsForBareArray(arg, (tl.data as { length: number }).length, want.lanes) : undefined);
-    t = new Tensor(tl.type ?? want.name, tl.data, dims);
+    const dims = tl.dims ??
+      (declared ? dimsForBareArray(arg, (tl.data as { length: number }).length, want.lanes) : undefined);
+    if (ArrayBuffer.isView(tl.data) && want.array !== null && tl.data instanceof want.array && Array.isArray(dims)) {
+      checkSize(where, tl.data, dims, want.lanes);
+      t = { type: want.name, dims, data: tl.data as TypedArray };
+    } else t = new Tensor(tl.type ?? want.name, tl.data, dims);
   } else {
     throw new InvalidArgument(
-      `${where}: expected a Tensor, OrtValue, { data, dims } or TypedArray for type tensor(${elem}), got ${x === null ? "null" : typeof x}`,
+      `${where}: expected a Tensor, OrtValue, { data, dims } or TypedArray for type tensor(${elem}), got ${
+        x === null ? "null" : typeof x
+      }`,
     );
   }
   if (t.type !== want.name) {
@@ -157,7 +216,9 @@ function checkShape(arg: NodeArg, dims: readonly number[], where: string): void 
   if (shape === null) return;
   if (shape.length !== dims.length) {
     throw new InvalidArgument(
-      `${where}: invalid rank. Got: ${dims.length} (dims [${dims.join(", ")}]), expected: ${shape.length} (shape ${fmtShape(shape)})`,
+      `${where}: invalid rank. Got: ${dims.length} (dims [${dims.join(", ")}]), expected: ${shape.length} (shape ${
+        fmtShape(shape)
+      })`,
     );
   }
   const bad: string[] = [];
@@ -181,19 +242,21 @@ export function feedToValue(x: unknown, arg: NodeArg, keep: unknown[]): { handle
     x._checkFeed(arg, where, checkShape);
     return { handle: x._handleForFeed(where), owned: false };
   }
-  return { handle: build(x, parseType(arg.type), arg, where, keep, true), owned: true };
+  return { handle: build(x, factsOf(arg).type, arg, where, keep, true), owned: true };
 }
 
 function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unknown[], top: boolean): bigint {
   const n = getNative();
   switch (t.kind) {
     case "tensor": {
-      let tensor: Tensor;
+      let tensor: Plain;
       try {
         tensor = checkedTensor(x, t.elem, arg, where, top);
       } catch (e) {
         // Tensor's own checks (e.g. data shorter than dims) get the input's name in front.
-        if (e instanceof InvalidArgument && !e.message.startsWith(where)) throw new InvalidArgument(`${where}: ${e.message}`);
+        if (e instanceof InvalidArgument && !e.message.startsWith(where)) {
+          throw new InvalidArgument(`${where}: ${e.message}`);
+        }
         throw e;
       }
       return tensorToValue(tensor, keep);
@@ -202,7 +265,8 @@ function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unkno
       if (x === null || x === undefined) {
         return outHandle((out) => n.symbols.onnxrun_value_optional_create(0n, cstr(typeToString(t.elem)), out));
       }
-      const inner = build(x, t.elem, arg, where, keep, top);
+      // The declared shape describes the optional, not its element: check the element's type only.
+      const inner = build(x, t.elem, arg, where, keep, false);
       try {
         return outHandle((out) => n.symbols.onnxrun_value_optional_create(inner, null, out));
       } finally {
@@ -211,7 +275,9 @@ function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unkno
     }
     case "seq": {
       if (!Array.isArray(x)) {
-        throw new InvalidArgument(`${where}: expected an array for type ${typeToString(t)}, got ${x === null ? "null" : typeof x}`);
+        throw new InvalidArgument(
+          `${where}: expected an array for type ${typeToString(t)}, got ${x === null ? "null" : typeof x}`,
+        );
       }
       const items: bigint[] = [];
       try {

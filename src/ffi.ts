@@ -1,6 +1,6 @@
 /** Internal glue between src/ and bindings/: status checks, strings, handle out-params. */
 import { getNative, type Native, type Pointer } from "../bindings/mod.ts";
-import { errorForCode, OrtError, StatusCode } from "./errors.ts";
+import { errorForCode, type OrtError, StatusCode } from "./errors.ts";
 
 export { getNative };
 export type { Native, Pointer };
@@ -10,7 +10,9 @@ const encoder = new TextEncoder();
 /** A NUL-terminated UTF-8 copy of `s` for `const char*` parameters. */
 export function cstr(s: string): Uint8Array {
   const bytes = encoder.encode(s);
-  if (bytes.includes(0)) throw errorForCode(StatusCode.INVALID_ARGUMENT, `string contains a NUL character: ${JSON.stringify(s)}`);
+  if (bytes.includes(0)) {
+    throw errorForCode(StatusCode.INVALID_ARGUMENT, `string contains a NUL character: ${JSON.stringify(s)}`);
+  }
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
@@ -43,11 +45,14 @@ export function readJson<T>(p: Pointer): T {
   return JSON.parse(readString(p)) as T;
 }
 
+// One reusable out-slot: calls are synchronous, so it is never shared by two at once.
+const slot = new BigUint64Array(1);
+
 /** Calls `fn` with a one-slot handle out-parameter and returns the handle. */
 export function outHandle(fn: (out: BigUint64Array) => number): bigint {
-  const out = new BigUint64Array(1);
-  check(fn(out));
-  return out[0];
+  slot[0] = 0n;
+  check(fn(slot));
+  return slot[0];
 }
 
 export function freeValueHandle(h: bigint): void {

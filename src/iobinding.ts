@@ -13,7 +13,7 @@ import type { RunOptions } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { _registerIOBinding, type InferenceSession } from "./session.ts";
 import type { Tensor } from "./tensor.ts";
-import { deviceName, type DeviceName, toDevice } from "./values.ts";
+import { type DeviceName, deviceName, toDevice } from "./values.ts";
 
 interface BoundInput {
   index: number;
@@ -50,7 +50,9 @@ function rawTensorValue(
   const info = dtypeInfo(elementType, `element type of ${where}`);
   if (info.name === "string") throw new InvalidArgument(`${where}: string tensors can't be bound by pointer`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new InvalidArgument(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new InvalidArgument(
+      `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
   const ptr = BigInt(bufferPtr);
   if (ptr === 0n) throw new InvalidArgument(`${where}: buffer_ptr is null`);
@@ -74,7 +76,15 @@ function rawTensorValue(
   const n = getNative();
   const dims = BigInt64Array.from(shape, (d) => BigInt(d));
   const h = outHandle((out) =>
-    n.symbols.onnxrun_value_tensor_create_at(info.proto, dims, dims.length, n.pointer(ptr), sizeOf(shape) * info.bytes, 0, out)
+    n.symbols.onnxrun_value_tensor_create_at(
+      info.proto,
+      dims,
+      dims.length,
+      n.pointer(ptr),
+      sizeOf(shape) * info.bytes,
+      0,
+      out,
+    )
   );
   return { value: null, handle: h };
 }
@@ -117,8 +127,20 @@ export class SessionIOBinding {
    * bindInput(name, ortDevice, elementType, shape, bufferPtr): memory at bufferPtr on that device.
    */
   bindInput(name: string, value: unknown): void;
-  bindInput(name: string, device: OrtDevice, elementType: ElementTypeLike, shape: readonly number[], bufferPtr: bigint | number): void;
-  bindInput(name: string, a: unknown, elementType?: ElementTypeLike, shape?: readonly number[], bufferPtr?: bigint | number): void {
+  bindInput(
+    name: string,
+    device: OrtDevice,
+    elementType: ElementTypeLike,
+    shape: readonly number[],
+    bufferPtr: bigint | number,
+  ): void;
+  bindInput(
+    name: string,
+    a: unknown,
+    elementType?: ElementTypeLike,
+    shape?: readonly number[],
+    bufferPtr?: bigint | number,
+  ): void {
     const where = `input '${name}'`;
     if (a instanceof OrtDevice) {
       if (elementType === undefined || shape === undefined || bufferPtr === undefined) {
@@ -146,7 +168,9 @@ export class SessionIOBinding {
   }
 
   bindOrtvalueInput(name: string, ortvalue: OrtValue): void {
-    if (!(ortvalue instanceof OrtValue)) throw new InvalidArgument(`input '${name}': bindOrtvalueInput needs an OrtValue`);
+    if (!(ortvalue instanceof OrtValue)) {
+      throw new InvalidArgument(`input '${name}': bindOrtvalueInput needs an OrtValue`);
+    }
     const { arg } = this.#session._feedArg(name);
     const { handle } = feedToValue(ortvalue, arg, []);
     this.#setInput(name, { handle, owned: false, keep: [ortvalue] });
@@ -154,17 +178,31 @@ export class SessionIOBinding {
 
   /** Binds an output to a pre-allocated OrtValue the run writes into. */
   bindOrtvalueOutput(name: string, ortvalue: OrtValue): void {
-    if (!(ortvalue instanceof OrtValue)) throw new InvalidArgument(`output '${name}': bindOrtvalueOutput needs an OrtValue`);
+    if (!(ortvalue instanceof OrtValue)) {
+      throw new InvalidArgument(`output '${name}': bindOrtvalueOutput needs an OrtValue`);
+    }
     const index = this.#session._outputIndex(name);
     ortvalue._handleForFeed(`output '${name}'`);
-    this.#putOutput({ name, index, value: ortvalue, device: ortvalue.deviceName(), deviceId: ortvalue.isTensor() ? ortvalue._deviceId() : 0 });
+    this.#putOutput({
+      name,
+      index,
+      value: ortvalue,
+      device: ortvalue.deviceName(),
+      deviceId: ortvalue.isTensor() ? ortvalue._deviceId() : 0,
+    });
   }
 
   /**
    * bindOutput(name, ortDevice): the library allocates the output, on that device.
    * bindOutput(name, ortDevice, elementType, shape, bufferPtr): written into memory at bufferPtr.
    */
-  bindOutput(name: string, device?: OrtDevice, elementType?: ElementTypeLike, shape?: readonly number[], bufferPtr?: bigint | number): void {
+  bindOutput(
+    name: string,
+    device?: OrtDevice,
+    elementType?: ElementTypeLike,
+    shape?: readonly number[],
+    bufferPtr?: bigint | number,
+  ): void {
     const index = this.#session._outputIndex(name);
     const dev = device ?? new OrtDevice("cpu", 0);
     if (!(dev instanceof OrtDevice)) throw new InvalidArgument(`output '${name}': device must be an OrtDevice`);
@@ -175,7 +213,14 @@ export class SessionIOBinding {
     if (elementType === undefined || shape === undefined) {
       throw new InvalidArgument(`output '${name}': binding a buffer needs elementType and shape`);
     }
-    const { value, handle } = rawTensorValue(`output '${name}'`, dev.deviceName(), dev.deviceId(), elementType, shape, bufferPtr);
+    const { value, handle } = rawTensorValue(
+      `output '${name}'`,
+      dev.deviceName(),
+      dev.deviceId(),
+      elementType,
+      shape,
+      bufferPtr,
+    );
     const v = value ?? OrtValue._fromHandle(handle);
     this.#putOutput({ name, index, value: v, device: dev.deviceName(), deviceId: dev.deviceId() });
   }
@@ -209,14 +254,21 @@ export class SessionIOBinding {
 
   /** @internal */
   _run(session: InferenceSession, runOptions: RunOptions | null): void {
-    if (session !== this.#session) throw new InvalidArgument("runWithIOBinding: the IOBinding belongs to another session");
+    if (session !== this.#session) {
+      throw new InvalidArgument("runWithIOBinding: the IOBinding belongs to another session");
+    }
     session._checkAllInputs(new Set(this.#inputs.keys()));
-    if (this.#outputs.length === 0) throw new InvalidArgument("runWithIOBinding: no outputs are bound (use bindOutput)");
+    if (this.#outputs.length === 0) {
+      throw new InvalidArgument("runWithIOBinding: no outputs are bound (use bindOutput)");
+    }
     const ins = [...this.#inputs.values()];
     const feedIdx = Uint32Array.from(ins, (b) => b.index);
     const feeds = BigUint64Array.from(ins, (b) => b.handle);
     const fetchIdx = Uint32Array.from(this.#outputs, (o) => o.index);
-    const fetches = BigUint64Array.from(this.#outputs, (o) => (o.value ? o.value._handleForFeed(`output '${o.name}'`) : 0n));
+    const fetches = BigUint64Array.from(
+      this.#outputs,
+      (o) => (o.value ? o.value._handleForFeed(`output '${o.name}'`) : 0n),
+    );
     session._runHandles(feedIdx, feeds, fetchIdx, fetches, runOptions);
     const results: OrtValue[] = [];
     this.#outputs.forEach((o, i) => {
@@ -257,7 +309,14 @@ export class IOBinding {
    * those keys ({ name, deviceType, deviceId, elementType, shape, bufferPtr }).
    */
   bindInput(
-    name: string | { name: string; deviceType: string; deviceId?: number; elementType: ElementTypeLike; shape: readonly number[]; bufferPtr: bigint | number },
+    name: string | {
+      name: string;
+      deviceType: string;
+      deviceId?: number;
+      elementType: ElementTypeLike;
+      shape: readonly number[];
+      bufferPtr: bigint | number;
+    },
     deviceType?: string,
     deviceId?: number,
     elementType?: ElementTypeLike,
@@ -268,9 +327,17 @@ export class IOBinding {
       ({ name, deviceType, deviceId, elementType, shape, bufferPtr } = name);
     }
     if (deviceType === undefined || elementType === undefined || shape === undefined || bufferPtr === undefined) {
-      throw new InvalidArgument(`input '${name}': bindInput needs deviceType, deviceId, elementType, shape and bufferPtr`);
+      throw new InvalidArgument(
+        `input '${name}': bindInput needs deviceType, deviceId, elementType, shape and bufferPtr`,
+      );
     }
-    this._iobinding.bindInput(name as string, new OrtDevice(deviceName(deviceType), deviceId ?? 0), elementType, shape, bufferPtr);
+    this._iobinding.bindInput(
+      name as string,
+      new OrtDevice(deviceName(deviceType), deviceId ?? 0),
+      elementType,
+      shape,
+      bufferPtr,
+    );
   }
 
   bindOrtvalueInput(name: string, ortvalue: OrtValue): void {
@@ -285,7 +352,14 @@ export class IOBinding {
    * one object with those keys. Without a buffer the library allocates the output on the device.
    */
   bindOutput(
-    name: string | { name: string; deviceType?: string; deviceId?: number; elementType?: ElementTypeLike; shape?: readonly number[]; bufferPtr?: bigint | number },
+    name: string | {
+      name: string;
+      deviceType?: string;
+      deviceId?: number;
+      elementType?: ElementTypeLike;
+      shape?: readonly number[];
+      bufferPtr?: bigint | number;
+    },
     deviceType: string = "cpu",
     deviceId = 0,
     elementType?: ElementTypeLike,

@@ -12,8 +12,7 @@ export interface ModelMetaJson {
   [k: string]: unknown;
 }
 
-const pick = <T>(j: ModelMetaJson, camel: string, snake: string, dflt: T): T =>
-  (j[camel] ?? j[snake] ?? dflt) as T;
+const pick = <T>(j: ModelMetaJson, camel: string, snake: string, dflt: T): T => (j[camel] ?? j[snake] ?? dflt) as T;
 
 export class ModelMetadata {
   readonly #j: {
@@ -36,7 +35,9 @@ export class ModelMetadata {
       graphDescription: String(pick(json, "graphDescription", "graph_description", "")),
       version: Number(pick(json, "version", "model_version", 0)),
       // A plain object, as Python's dict of str → str reads: meta.customMetadataMap["key"].
-      customMetadataMap: Object.freeze({ ...pick<Record<string, string>>(json, "customMetadataMap", "custom_metadata_map", {}) }),
+      customMetadataMap: Object.freeze({
+        ...pick<Record<string, string>>(json, "customMetadataMap", "custom_metadata_map", {}),
+      }),
     };
   }
   /** Producer name (e.g. "skl2onnx"). */

@@ -8,6 +8,7 @@
 export { InferenceSession } from "./session.ts";
 export type { Feeds, ProviderSpec, RunAsyncCallback } from "./session.ts";
 export { RunOptions, SessionOptions } from "./options.ts";
+export type { SessionOptionsInit } from "./options.ts";
 export { Tensor } from "./tensor.ts";
 export type { TensorData, TensorLike } from "./tensor.ts";
 export { OrtValue } from "./ortvalue.ts";
@@ -18,6 +19,7 @@ export type { Dim } from "./nodearg.ts";
 export { ModelMetadata } from "./metadata.ts";
 export {
   EnumMember,
+  type EnumObject,
   ExecutionMode,
   ExecutionOrder,
   GraphOptimizationLevel,

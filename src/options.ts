@@ -36,8 +36,50 @@ const configValue = (v: unknown, what: string): string => {
   return v;
 };
 
+/** SessionOptions' settable properties, for passing a plain object instead of an instance. */
+export type SessionOptionsInit =
+  & Partial<
+    Pick<
+      SessionOptions,
+      | "enableCpuMemArena"
+      | "enableMemPattern"
+      | "enableMemReuse"
+      | "enableProfiling"
+      | "interOpNumThreads"
+      | "intraOpNumThreads"
+      | "logSeverityLevel"
+      | "logVerbosityLevel"
+      | "logid"
+      | "optimizedModelFilepath"
+      | "profileFilePrefix"
+      | "useDeterministicCompute"
+      | "enableSequentialExecution"
+      | "maxNumGraphTransformationSteps"
+    >
+  >
+  & {
+    executionMode?: ExecutionMode | number | string;
+    executionOrder?: ExecutionOrder | number | string;
+    graphOptimizationLevel?: GraphOptimizationLevel | number | string;
+  };
+
 /** Configuration of a session. */
 export class SessionOptions {
+  /** A SessionOptions from a plain object of its properties ({ intraOpNumThreads: 2, ... }). */
+  static from(init: SessionOptions | SessionOptionsInit): SessionOptions {
+    if (init instanceof SessionOptions) return init;
+    if (init === null || typeof init !== "object" || Array.isArray(init)) {
+      throw new InvalidArgument("session options must be a SessionOptions or an object of its properties");
+    }
+    const so = new SessionOptions();
+    for (const [k, v] of Object.entries(init)) {
+      const d = Object.getOwnPropertyDescriptor(SessionOptions.prototype, k);
+      if (!d?.set) throw new InvalidArgument(`SessionOptions has no property '${k}'`);
+      d.set.call(so, v);
+    }
+    return so;
+  }
+
   #enableCpuMemArena = true;
   #enableMemPattern = true;
   #enableMemReuse = true;
@@ -173,7 +215,9 @@ export class SessionOptions {
     return this.#executionMode === ExecutionMode.ORT_SEQUENTIAL;
   }
   set enableSequentialExecution(v: boolean) {
-    this.#executionMode = bool(v, "enableSequentialExecution") ? ExecutionMode.ORT_SEQUENTIAL : ExecutionMode.ORT_PARALLEL;
+    this.#executionMode = bool(v, "enableSequentialExecution")
+      ? ExecutionMode.ORT_SEQUENTIAL
+      : ExecutionMode.ORT_PARALLEL;
   }
   /** Upper bound on graph-transformation passes. Default 5. */
   get maxNumGraphTransformationSteps(): number {
@@ -218,8 +262,13 @@ export class SessionOptions {
   }
   /** Fixes the size of free dimensions named `dimName` in the model's inputs. */
   addFreeDimensionOverrideByName(dimName: string, dimValue: number): void {
-    if (typeof dimName !== "string" || dimName === "") throw new InvalidArgument("addFreeDimensionOverrideByName: name must be a non-empty string");
-    this.#dimsByName.set(dimName, int(dimValue, `addFreeDimensionOverrideByName('${dimName}') value`, 0, Number.MAX_SAFE_INTEGER));
+    if (typeof dimName !== "string" || dimName === "") {
+      throw new InvalidArgument("addFreeDimensionOverrideByName: name must be a non-empty string");
+    }
+    this.#dimsByName.set(
+      dimName,
+      int(dimValue, `addFreeDimensionOverrideByName('${dimName}') value`, 0, Number.MAX_SAFE_INTEGER),
+    );
   }
   /** Fixes the size of free dimensions with this denotation (e.g. "DATA_BATCH"). */
   addFreeDimensionOverrideByDenotation(dimDenotation: string, dimValue: number): void {
@@ -236,7 +285,9 @@ export class SessionOptions {
    * while sessions using these options exist, as in ONNX Runtime).
    */
   addInitializer(name: string, value: OrtValue): void {
-    if (typeof name !== "string" || name === "") throw new InvalidArgument("addInitializer: name must be a non-empty string");
+    if (typeof name !== "string" || name === "") {
+      throw new InvalidArgument("addInitializer: name must be a non-empty string");
+    }
     if (!(value instanceof OrtValue)) throw new InvalidArgument(`addInitializer('${name}'): value must be an OrtValue`);
     if (!value.isTensor()) throw new InvalidArgument(`addInitializer('${name}'): value must hold a tensor`);
     this.#initializers.set(name, value);
@@ -247,9 +298,13 @@ export class SessionOptions {
       throw new InvalidArgument("addExternalInitializers: names and values must be arrays of the same length");
     }
     names.forEach((n, i) => {
-      if (typeof n !== "string" || n === "") throw new InvalidArgument(`addExternalInitializers: names[${i}] must be a non-empty string`);
+      if (typeof n !== "string" || n === "") {
+        throw new InvalidArgument(`addExternalInitializers: names[${i}] must be a non-empty string`);
+      }
       if (!(values[i] instanceof OrtValue) || !values[i].isTensor()) {
-        throw new InvalidArgument(`addExternalInitializers: values[${i}] ('${n}') must be an OrtValue holding a tensor`);
+        throw new InvalidArgument(
+          `addExternalInitializers: values[${i}] ('${n}') must be an OrtValue holding a tensor`,
+        );
       }
     });
     names.forEach((n, i) => this.#externalInitializers.set(n, values[i]));
@@ -290,10 +345,15 @@ export class SessionOptions {
     this.#profileFilePrefix = o.#profileFilePrefix;
     this.#useDeterministicCompute = o.#useDeterministicCompute;
     this.#maxNumGraphTransformationSteps = o.#maxNumGraphTransformationSteps;
-    for (const [a, b] of [[this.#config, o.#config], [this.#dimsByName, o.#dimsByName], [this.#dimsByDenotation, o.#dimsByDenotation]] as [
-      Map<string, unknown>,
-      Map<string, unknown>,
-    ][]) {
+    for (
+      const [a, b] of [[this.#config, o.#config], [this.#dimsByName, o.#dimsByName], [
+        this.#dimsByDenotation,
+        o.#dimsByDenotation,
+      ]] as [
+        Map<string, unknown>,
+        Map<string, unknown>,
+      ][]
+    ) {
       a.clear();
       for (const [k, v] of b) a.set(k, v);
     }
@@ -312,7 +372,9 @@ export class SessionOptions {
   _toJson(): Record<string, unknown> {
     const env = envDefaults();
     const initializers: Record<string, string> = {};
-    for (const [k, v] of [...this.#externalInitializers, ...this.#initializers]) initializers[k] = v._handleForFeed(`initializer '${k}'`).toString();
+    for (const [k, v] of [...this.#externalInitializers, ...this.#initializers]) {
+      initializers[k] = v._handleForFeed(`initializer '${k}'`).toString();
+    }
     const out: Record<string, unknown> = {
       enableCpuMemArena: this.#enableCpuMemArena,
       enableMemPattern: this.#enableMemPattern,
@@ -330,11 +392,15 @@ export class SessionOptions {
       profileFilePrefix: this.#profileFilePrefix,
       useDeterministicCompute: this.#useDeterministicCompute,
       configEntries: Object.fromEntries(this.#config),
-      freeDimensionOverridesByName: Object.fromEntries(this.#dimsByName),
-      freeDimensionOverridesByDenotation: Object.fromEntries(this.#dimsByDenotation),
+      freeDimensionOverrides: {
+        byName: Object.fromEntries(this.#dimsByName),
+        byDenotation: Object.fromEntries(this.#dimsByDenotation),
+      },
       initializers,
     };
-    if (this.#maxNumGraphTransformationSteps !== 5) out.maxNumGraphTransformationSteps = this.#maxNumGraphTransformationSteps;
+    if (this.#maxNumGraphTransformationSteps !== 5) {
+      out.maxNumGraphTransformationSteps = this.#maxNumGraphTransformationSteps;
+    }
     if (env.seed !== null) out.seed = env.seed;
     return out;
   }
@@ -446,7 +512,9 @@ export class RunOptions {
   _native(): bigint {
     const n = getNative();
     if (this.#handle === 0n) {
-      this.#handle = outHandle((out) => n.symbols.onnxrun_run_options_create(cstr(JSON.stringify(this._toJson())), out));
+      this.#handle = outHandle((out) =>
+        n.symbols.onnxrun_run_options_create(cstr(JSON.stringify(this._toJson())), out)
+      );
       runOptionsRegistry.register(this, this.#handle, this);
       this.#dirty = false;
     } else if (this.#dirty) {

@@ -8,14 +8,14 @@ import { InvalidArgument, NotImplemented } from "./errors.ts";
 import { getNative } from "./ffi.ts";
 import type { NodeArg } from "./nodearg.ts";
 import type { SparseTensor } from "./sparse.ts";
-import { asTensor, Tensor, type TensorLike } from "./tensor.ts";
+import { asTensor, type Tensor, type TensorLike } from "./tensor.ts";
 import {
   allocTensorValue,
   describe,
   type Description,
   DEVICE_NAMES,
-  deviceName,
   type DeviceName,
+  deviceName,
   tensorCopyFromValue,
   tensorToValue,
   toDevice,
@@ -47,7 +47,9 @@ export class OrtValue {
   /** Internal: use the static factories. */
   constructor(token: symbol, handle: bigint, keep: unknown[] = [], sparse: SparseTensor | null = null) {
     if (token !== INTERNAL) {
-      throw new InvalidArgument("use OrtValue.ortvalueFromTensor / ortvalueFromShapeAndType / ortValueFromSparseTensor");
+      throw new InvalidArgument(
+        "use OrtValue.ortvalueFromTensor / ortvalueFromShapeAndType / ortValueFromSparseTensor",
+      );
     }
     this.#handle = handle;
     this.#keep = keep;
@@ -105,7 +107,9 @@ export class OrtValue {
     deviceId = 0,
   ): OrtValue {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new InvalidArgument(`ortvalueFromShapeAndType: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+      throw new InvalidArgument(
+        `ortvalueFromShapeAndType: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
     }
     const info = dtypeInfo(elementType);
     const dev = deviceName(deviceType);
@@ -173,7 +177,9 @@ export class OrtValue {
   }
   /** Address of the first element (host or device memory). */
   dataPtr(): bigint {
-    if (this.#sparse) throw new InvalidArgument("dataPtr(): not available for a SparseTensor; use asSparseTensor().values()");
+    if (this.#sparse) {
+      throw new InvalidArgument("dataPtr(): not available for a SparseTensor; use asSparseTensor().values()");
+    }
     return this.#tensorDesc("dataPtr()").dataPtr;
   }
   /** "cpu", "cuda" or "webgpu". */
@@ -194,7 +200,9 @@ export class OrtValue {
   }
   /** The SparseTensor held. */
   asSparseTensor(): SparseTensor {
-    if (!this.#sparse) throw new InvalidArgument(`asSparseTensor(): OrtValue holds ${this.dataType()}, not a sparse tensor`);
+    if (!this.#sparse) {
+      throw new InvalidArgument(`asSparseTensor(): OrtValue holds ${this.dataType()}, not a sparse tensor`);
+    }
     return this.#sparse;
   }
   /**
@@ -206,15 +214,23 @@ export class OrtValue {
     const t = asTensor(tensor, "updateInplace");
     const info = dtypeInfo(d.elemType);
     if (t.type !== info.name) {
-      throw new InvalidArgument(`updateInplace(): type mismatch, value is tensor(${info.onnx}), got tensor(${dtypeInfo(t.type).onnx})`);
+      throw new InvalidArgument(
+        `updateInplace(): type mismatch, value is tensor(${info.onnx}), got tensor(${dtypeInfo(t.type).onnx})`,
+      );
     }
     if (t.size !== sizeOf(d.dims)) {
-      throw new InvalidArgument(`updateInplace(): size mismatch, value has ${sizeOf(d.dims)} elements [${d.dims.join(", ")}], got ${t.size} [${t.dims.join(", ")}]`);
+      throw new InvalidArgument(
+        `updateInplace(): size mismatch, value has ${sizeOf(d.dims)} elements [${d.dims.join(", ")}], got ${t.size} [${
+          t.dims.join(", ")
+        }]`,
+      );
     }
     if (info.name === "string") throw new InvalidArgument("updateInplace(): string tensors can't be updated in place");
     if (d.deviceKind !== 0) {
       throw new NotImplemented(
-        `updateInplace(): the value lives on ${DEVICE_NAMES[d.deviceKind]}; the C ABI has no host-to-device copy into an existing value`,
+        `updateInplace(): the value lives on ${
+          DEVICE_NAMES[d.deviceKind]
+        }; the C ABI has no host-to-device copy into an existing value`,
       );
     }
     if (d.byteLen === 0) return;
@@ -227,7 +243,9 @@ export class OrtValue {
   /** @internal The handle to feed into a run. */
   _handleForFeed(where: string): bigint {
     if (this.#closed) throw new InvalidArgument(`${where}: OrtValue is closed`);
-    if (this.#sparse) throw new NotImplemented(`${where}: sparse tensor values can't be passed to the library yet (no C ABI for them)`);
+    if (this.#sparse) {
+      throw new NotImplemented(`${where}: sparse tensor values can't be passed to the library yet (no C ABI for them)`);
+    }
     return this.#handle;
   }
 
@@ -272,7 +290,9 @@ export class OrtValue {
 }
 
 function checkDeviceId(id: number): void {
-  if (!Number.isSafeInteger(id) || id < 0) throw new InvalidArgument(`device id must be a non-negative integer, got ${String(id)}`);
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new InvalidArgument(`device id must be a non-negative integer, got ${String(id)}`);
+  }
 }
 
 export type { TensorType };

@@ -4,6 +4,7 @@
  * Tensors viewing the library's memory.
  */
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { registeredAllocators } from "./device.ts";
 import { EPFail, InvalidArgument } from "./errors.ts";
 import { check, cstr, freeValueHandle, getNative, outHandle, readJson, readString } from "./ffi.ts";
@@ -11,7 +12,7 @@ import { type Feed, feedToValue } from "./feeds.ts";
 import type { IOBinding, SessionIOBinding } from "./iobinding.ts";
 import { ModelMetadata, type ModelMetaJson } from "./metadata.ts";
 import { NodeArg, type NodeArgJson } from "./nodearg.ts";
-import { RunOptions, SessionOptions } from "./options.ts";
+import { RunOptions, SessionOptions, type SessionOptionsInit } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { CPU_PROVIDER, getAllProviders, getAvailableProviders } from "./providers.ts";
 import { type DeviceName, type OutputValue, toDevice, valueToJs } from "./values.ts";
@@ -43,15 +44,22 @@ const sessionRegistry = new FinalizationRegistry<bigint>((h) => {
   } catch { /* library gone at exit */ }
 });
 
-function normalizeProviders(providers?: ProviderSpec[] | null, providerOptions?: Record<string, unknown>[] | null): ProviderEntry[] {
+function normalizeProviders(
+  providers?: ProviderSpec[] | null,
+  providerOptions?: Record<string, unknown>[] | null,
+): ProviderEntry[] {
   if (providers === undefined || providers === null) {
     if (providerOptions) throw new InvalidArgument("providerOptions given without providers");
     return [{ name: CPU_PROVIDER, options: {} }];
   }
-  if (!Array.isArray(providers)) throw new InvalidArgument("providers must be an array of names or [name, options] pairs");
+  if (!Array.isArray(providers)) {
+    throw new InvalidArgument("providers must be an array of names or [name, options] pairs");
+  }
   const withOptions = providers.some((p) => Array.isArray(p));
   if (withOptions && providerOptions) {
-    throw new InvalidArgument("'providers' already holds [name, options] pairs; 'providerOptions' must not be given too");
+    throw new InvalidArgument(
+      "'providers' already holds [name, options] pairs; 'providerOptions' must not be given too",
+    );
   }
   if (providerOptions && (!Array.isArray(providerOptions) || providerOptions.length !== providers.length)) {
     throw new InvalidArgument(`providerOptions must be an array with one object per provider (${providers.length})`);
@@ -70,7 +78,11 @@ function normalizeProviders(providers?: ProviderSpec[] | null, providerOptions?:
     }
     if (!available.includes(name)) {
       // As ONNX Runtime: warn and go on with the providers that are usable here.
-      console.warn(`onnxrun: provider '${name}' is not available on this machine (available: ${available.join(", ")}); skipping it`);
+      console.warn(
+        `onnxrun: provider '${name}' is not available on this machine (available: ${
+          available.join(", ")
+        }); skipping it`,
+      );
       return;
     }
     if (out.some((e) => e.name === name)) throw new InvalidArgument(`provider '${name}' is listed twice`);
@@ -86,7 +98,6 @@ interface Prepared {
   owned: bigint[];
   keep: unknown[];
   fetchIdx: Uint32Array;
-  fetchNames: string[];
 }
 
 export class InferenceSession {
@@ -108,19 +119,16 @@ export class InferenceSession {
   /** Loads the model now (synchronously). `await InferenceSession.create(...)` is the same, as a Promise. */
   constructor(
     pathOrBytes: string | URL | Uint8Array | ArrayBuffer,
-    sessOptions?: SessionOptions | null,
+    sessOptions?: SessionOptions | SessionOptionsInit | null,
     providers?: ProviderSpec[] | null,
     providerOptions?: Record<string, unknown>[] | null,
   ) {
     if (typeof pathOrBytes === "string") this.#source = { path: pathOrBytes };
-    else if (pathOrBytes instanceof URL) this.#source = { path: decodeURIComponent(pathOrBytes.pathname) };
+    else if (pathOrBytes instanceof URL) this.#source = { path: fileURLToPath(pathOrBytes) };
     else if (pathOrBytes instanceof Uint8Array) this.#source = { bytes: pathOrBytes };
     else if (pathOrBytes instanceof ArrayBuffer) this.#source = { bytes: new Uint8Array(pathOrBytes) };
     else throw new InvalidArgument("InferenceSession: pathOrBytes must be a file path, URL, Uint8Array or ArrayBuffer");
-    if (sessOptions !== undefined && sessOptions !== null && !(sessOptions instanceof SessionOptions)) {
-      throw new InvalidArgument("InferenceSession: sessOptions must be a SessionOptions");
-    }
-    this.#options = (sessOptions ?? new SessionOptions()).clone();
+    this.#options = SessionOptions.from(sessOptions ?? new SessionOptions()).clone();
     this.#providers = normalizeProviders(providers, providerOptions);
     this.#createWithFallback();
   }
@@ -128,7 +136,7 @@ export class InferenceSession {
   /** Loads a model: path, URL or serialized ONNX / ORT-format bytes. */
   static create(
     pathOrBytes: string | URL | Uint8Array | ArrayBuffer,
-    sessOptions?: SessionOptions | null,
+    sessOptions?: SessionOptions | SessionOptionsInit | null,
     providers?: ProviderSpec[] | null,
     providerOptions?: Record<string, unknown>[] | null,
   ): Promise<InferenceSession> {
@@ -144,7 +152,11 @@ export class InferenceSession {
       this.#createNative();
     } catch (e) {
       if (e instanceof EPFail && this.#fallback && this.#providers.some((p) => p.name !== CPU_PROVIDER)) {
-        console.warn(`onnxrun: EP error ${e.message} when using [${this.#providers.map((p) => p.name).join(", ")}]; falling back to CPUExecutionProvider`);
+        console.warn(
+          `onnxrun: EP error ${e.message} when using [${
+            this.#providers.map((p) => p.name).join(", ")
+          }]; falling back to CPUExecutionProvider`,
+        );
         this.#providers = [{ name: CPU_PROVIDER, options: {} }];
         this.#createNative();
       } else throw e;
@@ -196,6 +208,7 @@ export class InferenceSession {
     this.#outputIndex.clear();
     this.#outputs.forEach((arg, i) => this.#outputIndex.set(arg.name, i));
     this.#modelMeta = null;
+    this.#allFetches = null;
   }
 
   #freeNative(): void {
@@ -283,57 +296,72 @@ export class InferenceSession {
 
   // ---- runs ----
 
-  #prepare(outputNames: readonly string[] | null | undefined, feeds: Feeds): Prepared {
-    this.#h();
-    let names: string[];
+  #allFetches: Uint32Array | null = null;
+  #feedScratch: [Uint32Array, BigUint64Array][] = [];
+
+  #fetchIndices(outputNames: readonly string[] | null | undefined): Uint32Array {
     if (outputNames === null || outputNames === undefined || (Array.isArray(outputNames) && outputNames.length === 0)) {
-      names = this.#outputs.map((o) => o.name);
-    } else if (Array.isArray(outputNames)) names = [...outputNames];
-    else throw new InvalidArgument("outputNames must be an array of output names, or null for all outputs");
-    const fetchIdx = new Uint32Array(names.length);
-    names.forEach((name, i) => {
-      const idx = this.#outputIndex.get(name);
+      // All outputs, in order: the same indices every time.
+      return this.#allFetches ??= Uint32Array.from(this.#outputs, (_, i) => i);
+    }
+    if (!Array.isArray(outputNames)) {
+      throw new InvalidArgument("outputNames must be an array of output names, or null for all outputs");
+    }
+    const fetchIdx = new Uint32Array(outputNames.length);
+    for (let i = 0; i < outputNames.length; i++) {
+      const idx = this.#outputIndex.get(outputNames[i]);
       if (idx === undefined) {
         throw new InvalidArgument(
-          `Invalid output name: '${name}'. The model's outputs are: ${this.#outputs.map((o) => `'${o.name}'`).join(", ")}`,
+          `Invalid output name: '${outputNames[i]}'. The model's outputs are: ${
+            this.#outputs.map((o) => `'${o.name}'`).join(", ")
+          }`,
         );
       }
       fetchIdx[i] = idx;
-    });
+    }
+    return fetchIdx;
+  }
 
-    if (feeds === null || typeof feeds !== "object") throw new InvalidArgument("feeds must be an object { inputName: value }");
-    const entries: [string, unknown][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
-    const seen = new Set<string>();
-    for (const [name] of entries) {
-      if (!this.#feedIndex.has(name)) {
-        throw new InvalidArgument(
-          `Invalid input name: '${name}'. The model's inputs are: ${this.#describeInputs()}`,
-        );
-      }
-      seen.add(name);
+  #prepare(outputNames: readonly string[] | null | undefined, feeds: Feeds): Prepared {
+    this.#h();
+    const fetchIdx = this.#fetchIndices(outputNames);
+    if (feeds === null || typeof feeds !== "object") {
+      throw new InvalidArgument("feeds must be an object { inputName: value }");
     }
-    for (const arg of this.#inputs) {
-      if (!seen.has(arg.name)) {
-        throw new InvalidArgument(`Missing input: '${arg.name}' (expected ${arg.type} with shape ${fmtShape(arg.shape)})`);
+    const isMap = feeds instanceof Map;
+    const names: string[] = isMap ? [...feeds.keys()] : Object.keys(feeds);
+    let required = 0;
+    for (const name of names) {
+      const f = this.#feedIndex.get(name);
+      if (f === undefined) {
+        throw new InvalidArgument(`Invalid input name: '${name}'. The model's inputs are: ${this.#describeInputs()}`);
       }
+      if (f.index < this.#inputs.length) required++;
     }
-    const prep: Prepared = {
-      feedIdx: new Uint32Array(entries.length),
-      feeds: new BigUint64Array(entries.length),
-      owned: [],
-      keep: [],
-      fetchIdx,
-      fetchNames: names,
-    };
+    if (required < this.#inputs.length) {
+      const given = new Set(names);
+      const arg = this.#inputs.find((a) => !given.has(a.name))!;
+      throw new InvalidArgument(
+        `Missing input: '${arg.name}' (expected ${arg.type} with shape ${fmtShape(arg.shape)})`,
+      );
+    }
+    // The index/handle arrays are only read during the call that takes them (run_start
+    // copies them), so one pair per feed count is reused.
+    let scratch = this.#feedScratch[names.length];
+    if (!scratch) {
+      scratch = this.#feedScratch[names.length] = [new Uint32Array(names.length), new BigUint64Array(names.length)];
+    }
+    const prep: Prepared = { feedIdx: scratch[0], feeds: scratch[1], owned: [], keep: [], fetchIdx };
     try {
-      entries.forEach(([name, value], i) => {
-        const { index, arg } = this.#feedIndex.get(name)!;
+      for (let i = 0; i < names.length; i++) {
+        const { index, arg } = this.#feedIndex.get(names[i])!;
+        const value = isMap ? (feeds as Map<string, Feed>).get(names[i]) : (feeds as Record<string, Feed>)[names[i]];
         const { handle, owned } = feedToValue(value, arg, prep.keep);
         if (owned) prep.owned.push(handle);
         else prep.keep.push(value);
         prep.feedIdx[i] = index;
         prep.feeds[i] = handle;
-      });
+      }
     } catch (e) {
       release(prep);
       throw e;
@@ -384,13 +412,11 @@ export class InferenceSession {
   run(outputNames: readonly string[] | null | undefined, feeds: Feeds, runOptions?: RunOptions | null): OutputValue[] {
     return this.#withFallback(() => {
       const prep = this.#prepare(outputNames, feeds);
-      let fetches: BigUint64Array;
       try {
-        fetches = this.#runPrepared(prep, runOptions);
+        return convertAll(this.#runPrepared(prep, runOptions));
       } finally {
         release(prep);
       }
-      return convertAll(fetches);
     });
   }
 
@@ -399,7 +425,11 @@ export class InferenceSession {
    * outputs; with a callback (Python's form) it calls callback(results, userData, err) instead.
    * Keep the feed buffers unchanged until it settles.
    */
-  runAsync(outputNames: readonly string[] | null | undefined, feeds: Feeds, runOptions?: RunOptions | null): Promise<OutputValue[]>;
+  runAsync(
+    outputNames: readonly string[] | null | undefined,
+    feeds: Feeds,
+    runOptions?: RunOptions | null,
+  ): Promise<OutputValue[]>;
   runAsync<U>(
     outputNames: readonly string[] | null | undefined,
     feeds: Feeds,
@@ -425,7 +455,11 @@ export class InferenceSession {
     return this.#runAsync(outputNames, feeds, a);
   }
 
-  async #runAsync(outputNames: readonly string[] | null | undefined, feeds: Feeds, runOptions?: RunOptions | null): Promise<OutputValue[]> {
+  async #runAsync(
+    outputNames: readonly string[] | null | undefined,
+    feeds: Feeds,
+    runOptions?: RunOptions | null,
+  ): Promise<OutputValue[]> {
     const n = getNative();
     const prep = this.#prepare(outputNames, feeds);
     const fetches = new BigUint64Array(prep.fetchIdx.length);
@@ -453,11 +487,11 @@ export class InferenceSession {
       // job_finish reports the run's own status (and frees the job) whatever the wait said.
       await n.waitJob(job);
       check(n.symbols.onnxrun_job_finish(job, fetches, fetches.length));
+      return convertAll(fetches);
     } finally {
       release(prep);
       void runOptions;
     }
-    return convertAll(fetches);
   }
 
   /** Runs with OrtValue feeds and returns OrtValues (no conversion to Tensors). */
@@ -466,7 +500,9 @@ export class InferenceSession {
     inputDictOrtValues: Record<string, OrtValue> | Map<string, OrtValue>,
     runOptions?: RunOptions | null,
   ): OrtValue[] {
-    const entries = inputDictOrtValues instanceof Map ? [...inputDictOrtValues.entries()] : Object.entries(inputDictOrtValues ?? {});
+    const entries = inputDictOrtValues instanceof Map
+      ? [...inputDictOrtValues.entries()]
+      : Object.entries(inputDictOrtValues ?? {});
     entries.forEach(([name, v]) => {
       if (!(v instanceof OrtValue)) throw new InvalidArgument(`input '${name}': runWithOrtValues takes OrtValues`);
     });
@@ -505,7 +541,9 @@ export class InferenceSession {
     out.forEach((v, i) => {
       const dev = fetchDevices?.[i];
       if (dev && dev.deviceName() !== v.deviceName()) {
-        const moved = OrtValue._fromHandle(toDevice(v._handleForFeed("fetch"), dev.deviceName() as DeviceName, dev.deviceId()));
+        const moved = OrtValue._fromHandle(
+          toDevice(v._handleForFeed("fetch"), dev.deviceName() as DeviceName, dev.deviceId()),
+        );
         v.close();
         fetches.push(moved);
       } else fetches.push(v);
@@ -530,7 +568,9 @@ export class InferenceSession {
   _feedArg(name: string): { index: number; arg: NodeArg } {
     this.#h();
     const f = this.#feedIndex.get(name);
-    if (!f) throw new InvalidArgument(`Invalid input name: '${name}'. The model's inputs are: ${this.#describeInputs()}`);
+    if (!f) {
+      throw new InvalidArgument(`Invalid input name: '${name}'. The model's inputs are: ${this.#describeInputs()}`);
+    }
     return f;
   }
   /** @internal */
@@ -538,18 +578,32 @@ export class InferenceSession {
     this.#h();
     const i = this.#outputIndex.get(name);
     if (i === undefined) {
-      throw new InvalidArgument(`Invalid output name: '${name}'. The model's outputs are: ${this.#outputs.map((o) => `'${o.name}'`).join(", ")}`);
+      throw new InvalidArgument(
+        `Invalid output name: '${name}'. The model's outputs are: ${
+          this.#outputs.map((o) => `'${o.name}'`).join(", ")
+        }`,
+      );
     }
     return i;
   }
   /** @internal Checks that every model input is in `names`. */
   _checkAllInputs(names: Set<string>): void {
     for (const arg of this.#inputs) {
-      if (!names.has(arg.name)) throw new InvalidArgument(`Missing input: '${arg.name}' (expected ${arg.type} with shape ${fmtShape(arg.shape)})`);
+      if (!names.has(arg.name)) {
+        throw new InvalidArgument(
+          `Missing input: '${arg.name}' (expected ${arg.type} with shape ${fmtShape(arg.shape)})`,
+        );
+      }
     }
   }
   /** @internal Raw run over handles; `fetches` holds bound values (or 0) and receives the outputs. */
-  _runHandles(feedIdx: Uint32Array, feeds: BigUint64Array, fetchIdx: Uint32Array, fetches: BigUint64Array, runOptions: RunOptions | null): void {
+  _runHandles(
+    feedIdx: Uint32Array,
+    feeds: BigUint64Array,
+    fetchIdx: Uint32Array,
+    fetches: BigUint64Array,
+    runOptions: RunOptions | null,
+  ): void {
     check(
       getNative().symbols.onnxrun_session_run(
         this.#h(),

@@ -26,7 +26,9 @@ function int64Tensor(x: Indices, what: string): Tensor {
 }
 
 function shapeOf(denseShape: readonly number[] | BigInt64Array | Tensor): number[] {
-  const raw = denseShape instanceof Tensor ? Array.from(denseShape.data as BigInt64Array, Number) : Array.from(denseShape as ArrayLike<number | bigint>, Number);
+  const raw = denseShape instanceof Tensor
+    ? Array.from(denseShape.data as BigInt64Array, Number)
+    : Array.from(denseShape as ArrayLike<number | bigint>, Number);
   if (!raw.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new InvalidArgument(`dense_shape must hold non-negative integers, got [${raw.join(", ")}]`);
   }
@@ -73,8 +75,17 @@ export class SparseTensor {
   readonly #device: OrtDevice;
 
   /** Internal: use sparseCooFromTensor / sparseCsrFromTensor. */
-  constructor(token: symbol, format: OrtSparseFormat, shape: number[], values: Tensor, indices: Tensor[], device: OrtDevice) {
-    if (token !== INTERNAL) throw new InvalidArgument("use SparseTensor.sparseCooFromTensor or SparseTensor.sparseCsrFromTensor");
+  constructor(
+    token: symbol,
+    format: OrtSparseFormat,
+    shape: number[],
+    values: Tensor,
+    indices: Tensor[],
+    device: OrtDevice,
+  ) {
+    if (token !== INTERNAL) {
+      throw new InvalidArgument("use SparseTensor.sparseCooFromTensor or SparseTensor.sparseCsrFromTensor");
+    }
     this.#format = format;
     this.#shape = shape;
     this.#values = values;
@@ -94,22 +105,32 @@ export class SparseTensor {
   ): SparseTensor {
     const shape = shapeOf(denseShape);
     const v = asTensor(values, "sparseCooFromTensor values");
-    if (v.dims.length !== 1) throw new InvalidArgument(`sparseCooFromTensor: values must be 1-D, got dims [${v.dims.join(", ")}]`);
+    if (v.dims.length !== 1) {
+      throw new InvalidArgument(`sparseCooFromTensor: values must be 1-D, got dims [${v.dims.join(", ")}]`);
+    }
     let idx = int64Tensor(cooIndices, "sparseCooFromTensor coo_indices");
     const nnz = v.size;
     const total = sizeOf(shape);
     const raw = idx.data as BigInt64Array;
     if (raw.length === nnz && idx.dims.length <= 1) {
       raw.forEach((x, i) => {
-        if (x < 0n || x >= BigInt(total)) throw new InvalidArgument(`sparseCooFromTensor: linear index ${x} at ${i} is outside dense size ${total}`);
+        if (x < 0n || x >= BigInt(total)) {
+          throw new InvalidArgument(`sparseCooFromTensor: linear index ${x} at ${i} is outside dense size ${total}`);
+        }
       });
       idx = new Tensor("int64", raw, [nnz]);
     } else if (raw.length === 2 * nnz) {
-      if (shape.length !== 2) throw new InvalidArgument(`sparseCooFromTensor: coordinate indices need a 2-D dense shape, got [${shape.join(", ")}]`);
+      if (shape.length !== 2) {
+        throw new InvalidArgument(
+          `sparseCooFromTensor: coordinate indices need a 2-D dense shape, got [${shape.join(", ")}]`,
+        );
+      }
       for (let i = 0; i < nnz; i++) {
         const r = raw[2 * i], c = raw[2 * i + 1];
         if (r < 0n || r >= BigInt(shape[0]) || c < 0n || c >= BigInt(shape[1])) {
-          throw new InvalidArgument(`sparseCooFromTensor: coordinate (${r}, ${c}) at ${i} is outside [${shape.join(", ")}]`);
+          throw new InvalidArgument(
+            `sparseCooFromTensor: coordinate (${r}, ${c}) at ${i} is outside [${shape.join(", ")}]`,
+          );
         }
       }
       idx = new Tensor("int64", raw, [nnz, 2]);
@@ -131,15 +152,23 @@ export class SparseTensor {
     ortDevice: OrtDevice = new OrtDevice("cpu", 0),
   ): SparseTensor {
     const shape = shapeOf(denseShape);
-    if (shape.length !== 2) throw new InvalidArgument(`sparseCsrFromTensor: dense shape must be 2-D (rows, cols), got [${shape.join(", ")}]`);
+    if (shape.length !== 2) {
+      throw new InvalidArgument(`sparseCsrFromTensor: dense shape must be 2-D (rows, cols), got [${shape.join(", ")}]`);
+    }
     const v = asTensor(values, "sparseCsrFromTensor values");
-    if (v.dims.length !== 1) throw new InvalidArgument(`sparseCsrFromTensor: values must be 1-D, got dims [${v.dims.join(", ")}]`);
+    if (v.dims.length !== 1) {
+      throw new InvalidArgument(`sparseCsrFromTensor: values must be 1-D, got dims [${v.dims.join(", ")}]`);
+    }
     const inner = int64Tensor(innerIndices, "sparseCsrFromTensor inner_indices");
     const outer = int64Tensor(outerIndices, "sparseCsrFromTensor outer_indices");
     const nnz = v.size;
-    if (inner.size !== nnz) throw new InvalidArgument(`sparseCsrFromTensor: inner_indices has ${inner.size} entries, values has ${nnz}`);
+    if (inner.size !== nnz) {
+      throw new InvalidArgument(`sparseCsrFromTensor: inner_indices has ${inner.size} entries, values has ${nnz}`);
+    }
     if (outer.size !== shape[0] + 1) {
-      throw new InvalidArgument(`sparseCsrFromTensor: outer_indices must have rows + 1 = ${shape[0] + 1} entries, got ${outer.size}`);
+      throw new InvalidArgument(
+        `sparseCsrFromTensor: outer_indices must have rows + 1 = ${shape[0] + 1} entries, got ${outer.size}`,
+      );
     }
     const o = outer.data as BigInt64Array;
     if (o[0] !== 0n || o[o.length - 1] !== BigInt(nnz)) {
@@ -149,7 +178,9 @@ export class SparseTensor {
       if (o[i] < o[i - 1]) throw new InvalidArgument(`sparseCsrFromTensor: outer_indices must not decrease (at ${i})`);
     }
     (inner.data as BigInt64Array).forEach((c, i) => {
-      if (c < 0n || c >= BigInt(shape[1])) throw new InvalidArgument(`sparseCsrFromTensor: column ${c} at ${i} is outside ${shape[1]} columns`);
+      if (c < 0n || c >= BigInt(shape[1])) {
+        throw new InvalidArgument(`sparseCsrFromTensor: column ${c} at ${i} is outside ${shape[1]} columns`);
+      }
     });
     checkDevice(v, ortDevice);
     return new SparseTensor(INTERNAL, OrtSparseFormat.ORT_SPARSE_CSRC, shape, v, [inner, outer], ortDevice);
@@ -160,11 +191,15 @@ export class SparseTensor {
     return this.#values;
   }
   asCooView(): SparseCooView {
-    if (this.#format !== OrtSparseFormat.ORT_SPARSE_COO) throw new InvalidArgument(`asCooView(): the tensor is ${this.#format.name}, not COO`);
+    if (this.#format !== OrtSparseFormat.ORT_SPARSE_COO) {
+      throw new InvalidArgument(`asCooView(): the tensor is ${this.#format.name}, not COO`);
+    }
     return new SparseCooView(this.#indices[0]);
   }
   asCsrcView(): SparseCsrView {
-    if (this.#format !== OrtSparseFormat.ORT_SPARSE_CSRC) throw new InvalidArgument(`asCsrcView(): the tensor is ${this.#format.name}, not CSR(C)`);
+    if (this.#format !== OrtSparseFormat.ORT_SPARSE_CSRC) {
+      throw new InvalidArgument(`asCsrcView(): the tensor is ${this.#format.name}, not CSR(C)`);
+    }
     return new SparseCsrView(this.#indices[0], this.#indices[1]);
   }
   asBlocksparseView(): SparseBlockSparseView {
@@ -195,9 +230,15 @@ export class SparseTensor {
     if (!(ortDevice instanceof OrtDevice) || ortDevice.deviceName() !== "cuda") {
       throw new InvalidArgument("toCuda(): expected an OrtDevice named 'cuda'");
     }
-    if (this.#values.type === "string") throw new InvalidArgument("toCuda(): string sparse tensors can't be moved to CUDA");
-    if (this.#device.deviceName() !== "cpu") throw new InvalidArgument("toCuda(): the tensor is already on a GPU; cross-GPU copy is not supported");
-    if (!getAvailableProviders().includes("CUDAExecutionProvider")) throw new EPFail("toCuda(): CUDA is not available on this machine");
+    if (this.#values.type === "string") {
+      throw new InvalidArgument("toCuda(): string sparse tensors can't be moved to CUDA");
+    }
+    if (this.#device.deviceName() !== "cpu") {
+      throw new InvalidArgument("toCuda(): the tensor is already on a GPU; cross-GPU copy is not supported");
+    }
+    if (!getAvailableProviders().includes("CUDAExecutionProvider")) {
+      throw new EPFail("toCuda(): CUDA is not available on this machine");
+    }
     throw new NotImplemented("toCuda(): the C ABI has no device sparse tensors yet");
   }
   /** The dense tensor (zeros elsewhere); handy for checks. */
@@ -211,7 +252,9 @@ export class SparseTensor {
     const out = new info.array!(sizeOf(this.#shape) * info.lanes);
     const src = this.#values.data as TypedArray;
     this.#scatter((lin, i) => {
-      for (let l = 0; l < info.lanes; l++) (out as Float64Array)[lin * info.lanes + l] = (src as Float64Array)[i * info.lanes + l];
+      for (let l = 0; l < info.lanes; l++) {
+        (out as Float64Array)[lin * info.lanes + l] = (src as Float64Array)[i * info.lanes + l];
+      }
     });
     return new Tensor(info.name, out, this.#shape);
   }
@@ -219,8 +262,9 @@ export class SparseTensor {
     if (this.#format === OrtSparseFormat.ORT_SPARSE_COO) {
       const idx = this.#indices[0];
       const raw = idx.data as BigInt64Array;
-      if (idx.dims.length === 2) for (let i = 0; i < idx.dims[0]; i++) put(Number(raw[2 * i]) * this.#shape[1] + Number(raw[2 * i + 1]), i);
-      else raw.forEach((x, i) => put(Number(x), i));
+      if (idx.dims.length === 2) {
+        for (let i = 0; i < idx.dims[0]; i++) put(Number(raw[2 * i]) * this.#shape[1] + Number(raw[2 * i + 1]), i);
+      } else raw.forEach((x, i) => put(Number(x), i));
     } else {
       const inner = this.#indices[0].data as BigInt64Array;
       const outer = this.#indices[1].data as BigInt64Array;
@@ -235,7 +279,9 @@ function checkDevice(values: Tensor, d: OrtDevice): void {
   if (!(d instanceof OrtDevice)) throw new InvalidArgument("ort_device must be an OrtDevice");
   // Values given here live in host memory; only a CPU device describes them truthfully.
   if (d.deviceName() !== "cpu") {
-    throw new InvalidArgument(`the given buffers are host memory; ort_device must be cpu, got ${d.deviceName()} (use toCuda() to copy)`);
+    throw new InvalidArgument(
+      `the given buffers are host memory; ort_device must be cpu, got ${d.deviceName()} (use toCuda() to copy)`,
+    );
   }
   void values;
 }

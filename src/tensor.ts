@@ -5,9 +5,10 @@
  * without a copy: close() (or `using`) frees it at once, otherwise it is freed once the
  * data's ArrayBuffer is garbage collected.
  */
-import { dtypeInfo, type DTypeInfo, sizeOf, type TensorType, type TypedArray, typeOfArray } from "./dtypes.ts";
+import { type DTypeInfo, dtypeInfo, sizeOf, type TensorType, type TypedArray, typeOfArray } from "./dtypes.ts";
 import { InvalidArgument } from "./errors.ts";
 import { getNative } from "./ffi.ts";
+import { runtime } from "../bindings/mod.ts";
 
 export type TensorData = TypedArray | string[];
 
@@ -18,19 +19,24 @@ export interface TensorLike {
   type?: TensorType;
 }
 
-/** Frees a native value once the ArrayBuffer viewing its memory is unreachable. */
+/** Frees a native value once nothing can see its memory any more. */
 const viewRegistry = new FinalizationRegistry<bigint>((handle) => {
   try {
     getNative().symbols.onnxrun_value_free(handle);
   } catch { /* library gone at exit */ }
 });
 
-/** Native memory a Tensor views; freed exactly once. */
+/**
+ * Native memory a Tensor views; freed exactly once: by close(), or when the object that
+ * keeps the memory reachable is collected. In V8 (Deno) that is the ArrayBuffer (a
+ * TypedArray holds its buffer). In JavaScriptCore (Bun) the ArrayBuffer object can be
+ * collected while a TypedArray over it lives, so the TypedArray is watched instead.
+ */
 export class NativeHold {
   #handle: bigint;
-  constructor(handle: bigint, view: ArrayBuffer) {
+  constructor(handle: bigint, buffer: ArrayBuffer, array: ArrayBufferView) {
     this.#handle = handle;
-    viewRegistry.register(view, handle, this);
+    viewRegistry.register(runtime === "bun" ? array : buffer, handle, this);
   }
   get handle(): bigint {
     return this.#handle;
@@ -47,7 +53,9 @@ export class NativeHold {
 }
 
 function checkDims(dims: readonly number[], what: string): number[] {
-  if (!Array.isArray(dims)) throw new InvalidArgument(`${what}: dims must be an array of integers, got ${String(dims)}`);
+  if (!Array.isArray(dims)) {
+    throw new InvalidArgument(`${what}: dims must be an array of integers, got ${String(dims)}`);
+  }
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
       throw new InvalidArgument(`${what}: dims must be non-negative integers, got [${dims.join(", ")}]`);
@@ -137,9 +145,7 @@ export class Tensor {
     } else {
       data = a;
       dims = b as readonly number[] | undefined;
-      const t = Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === "string")
-        ? "string"
-        : typeOfArray(a);
+      const t = Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === "string") ? "string" : typeOfArray(a);
       if (!t) {
         throw new InvalidArgument(
           'new Tensor(data, dims): pass the type first for this data (e.g. new Tensor("bool", data, dims))',
@@ -216,5 +222,7 @@ export function asTensor(x: unknown, what: string, type?: TensorType, dims?: rea
     const ty = t.type ?? type;
     return ty ? new Tensor(ty, t.data, t.dims ?? dims) : new Tensor(t.data as TypedArray, t.dims ?? dims);
   }
-  throw new InvalidArgument(`${what}: expected a Tensor, {data, dims} or a TypedArray, got ${x === null ? "null" : typeof x}`);
+  throw new InvalidArgument(
+    `${what}: expected a Tensor, {data, dims} or a TypedArray, got ${x === null ? "null" : typeof x}`,
+  );
 }

@@ -39,7 +39,14 @@ export interface Description {
 }
 
 let scratch = new BigInt64Array(9 + 8);
+let scratch32 = new Int32Array(scratch.buffer);
 const scratchLen = new BigUint64Array(1);
+
+/** Slot i as a number; reads the low 32 bits directly when the value fits (no BigInt work). */
+function slot(i: number): number {
+  const lo = scratch32[2 * i], hi = scratch32[2 * i + 1];
+  return (hi === 0 && lo >= 0) || (hi === -1 && lo < 0) ? lo : Number(scratch[i]);
+}
 
 export function describe(h: bigint): Description {
   const n = getNative();
@@ -47,22 +54,24 @@ export function describe(h: bigint): Description {
   const need = Number(scratchLen[0]);
   if (need > scratch.length) {
     scratch = new BigInt64Array(need + 8);
+    scratch32 = new Int32Array(scratch.buffer);
     check(n.symbols.onnxrun_value_describe(h, scratch, scratch.length, scratchLen));
   }
-  const kind = Number(scratch[0]);
-  const count = Number(scratch[2]);
+  const kind = slot(0);
+  const count = slot(2);
   const dims: number[] = [];
-  if (kind === VALUE_TENSOR) for (let i = 0; i < count; i++) dims.push(Number(scratch[9 + i]));
+  if (kind === VALUE_TENSOR) { for (let i = 0; i < count; i++) dims.push(slot(9 + i)); }
+  const offs = slot(8);
   return {
     kind,
-    elemType: Number(scratch[1]),
+    elemType: slot(1),
     count,
     dataPtr: BigInt.asUintN(64, scratch[3]),
-    byteLen: Number(scratch[4]),
-    deviceKind: Number(scratch[5]),
-    deviceId: Number(scratch[6]),
-    hasValue: scratch[7] !== 0n,
-    offsetsPtr: BigInt.asUintN(64, scratch[8]),
+    byteLen: slot(4),
+    deviceKind: slot(5),
+    deviceId: slot(6),
+    hasValue: slot(7) !== 0,
+    offsetsPtr: offs === 0 ? 0n : BigInt.asUintN(64, scratch[8]),
     dims,
   };
 }
@@ -73,15 +82,37 @@ export function valueTypeString(h: bigint): string {
 
 // ---------- JS → native ----------
 
+/** dims as int64 for the C ABI; the few shapes a program uses are cached. */
+const dimsCache = new Map<string, BigInt64Array>();
+const dimsByArray = new WeakMap<readonly number[], BigInt64Array>();
+function dimsArray(dims: readonly number[]): BigInt64Array {
+  // Frozen dims (a tensor's, an input's static shape) are looked up by identity first.
+  const known = dimsByArray.get(dims);
+  if (known) return known;
+  const key = dims.join(",");
+  let a = dimsCache.get(key);
+  if (!a) {
+    a = BigInt64Array.from(dims, (d) => BigInt(d));
+    if (dimsCache.size >= 256) dimsCache.clear();
+    dimsCache.set(key, a);
+  }
+  if (Object.isFrozen(dims)) dimsByArray.set(dims, a);
+  return a;
+}
+
 const encoder = new TextEncoder();
 
 /**
  * A native tensor value over `t`'s memory (borrowed: push `t.data` to `keep` and hold it
  * until the value is freed). Strings are copied by the library.
  */
-export function tensorToValue(t: Tensor, keep: unknown[], copy = false): bigint {
+export function tensorToValue(
+  t: { type: TensorType; dims: readonly number[]; data: TypedArray | string[] },
+  keep: unknown[],
+  copy = false,
+): bigint {
   const n = getNative();
-  const dims = BigInt64Array.from(t.dims, (d) => BigInt(d));
+  const dims = dimsArray(t.dims);
   if (t.type === "string") {
     const strs = t.data as string[];
     const parts = strs.map((s) => encoder.encode(s));
@@ -98,10 +129,15 @@ export function tensorToValue(t: Tensor, keep: unknown[], copy = false): bigint 
       utf8.set(p, at);
       at += p.length;
     }
-    return outHandle((out) => n.symbols.onnxrun_value_tensor_create_strings(dims, dims.length, utf8, total, offsets, out));
+    return outHandle((out) =>
+      n.symbols.onnxrun_value_tensor_create_strings(dims, dims.length, utf8, total, offsets, out)
+    );
   }
   const info = dtypeInfo(t.type);
   const data = t.data as TypedArray;
+  // V8 keeps arrays under 64 bytes inside its moving heap; .buffer moves them to a stable
+  // backing store, so the address the library borrows stays valid (JSC's heap doesn't move).
+  void data.buffer;
   keep.push(data);
   return outHandle((out) =>
     n.symbols.onnxrun_value_tensor_create(info.proto, dims, dims.length, data, data.byteLength, copy ? 1 : 0, out)
@@ -116,7 +152,9 @@ export function allocTensorValue(type: TensorType, dims: readonly number[]): big
   }
   const d = BigInt64Array.from(dims, (x) => BigInt(x));
   const bytes = sizeOf(dims) * info.bytes;
-  return outHandle((out) => getNative().symbols.onnxrun_value_tensor_create(info.proto, d, d.length, null, bytes, 1, out));
+  return outHandle((out) =>
+    getNative().symbols.onnxrun_value_tensor_create(info.proto, d, d.length, null, bytes, 1, out)
+  );
 }
 
 export function toDevice(h: bigint, device: DeviceName, deviceId: number): bigint {
@@ -143,7 +181,8 @@ function readStrings(d: Description): string[] {
 
 /**
  * Takes ownership of tensor value `h` and returns a Tensor viewing its memory (strings:
- * copied, then `h` is freed). Device tensors are first copied to the host.
+ * copied, then `h` is freed). Device tensors are first copied to the host. Outputs are
+ * values the library owns (never the borrowed feed memory; tests/values.test.ts checks).
  */
 export function tensorFromValue(h: bigint, d: Description = describe(h)): Tensor {
   if (d.deviceKind !== 0) {
@@ -167,8 +206,8 @@ export function tensorFromValue(h: bigint, d: Description = describe(h)): Tensor
     return Tensor._internal(info.name, d.dims, new Ctor(0), null);
   }
   const buf = n.view(n.pointer(d.dataPtr), d.byteLen);
-  const hold = new NativeHold(h, buf);
-  return Tensor._internal(info.name, d.dims, new Ctor(buf, 0, count), hold);
+  const array = new Ctor(buf, 0, count);
+  return Tensor._internal(info.name, d.dims, array, new NativeHold(h, buf, array));
 }
 
 /** A copy of a tensor value's elements as JS values (used for map keys and values). */
@@ -215,9 +254,10 @@ export function valueToJs(h: bigint): OutputValue {
         const m = new Map<number | bigint | string, unknown>();
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i];
-          const key = typeof k === "bigint" && k >= BigInt(Number.MIN_SAFE_INTEGER) && k <= BigInt(Number.MAX_SAFE_INTEGER)
-            ? Number(k)
-            : k as number | bigint | string;
+          const key =
+            typeof k === "bigint" && k >= BigInt(Number.MIN_SAFE_INTEGER) && k <= BigInt(Number.MAX_SAFE_INTEGER)
+              ? Number(k)
+              : k as number | bigint | string;
           m.set(key, vals[i]);
         }
         return m;
@@ -246,7 +286,12 @@ export function tensorCopyFromValue(h: bigint): Tensor {
   if (d.deviceKind !== 0) {
     const view = tensorFromValue(toDevice(h, "cpu", 0));
     try {
-      return Tensor._internal(view.type, view.dims, view.type === "string" ? view.data : (view.data as TypedArray).slice(), null);
+      return Tensor._internal(
+        view.type,
+        view.dims,
+        view.type === "string" ? view.data : (view.data as TypedArray).slice(),
+        null,
+      );
     } finally {
       view.close();
     }

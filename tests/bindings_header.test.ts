@@ -17,7 +17,9 @@ function parseHeader(): CFn[] {
   const out: CFn[] = [];
   const re = /([A-Za-z_][\w\s\*]*?)\b(onnxrun_\w+)\s*\(([^)]*)\)\s*;/g;
   for (const m of text.matchAll(re)) {
-    const params = m[3].trim() === "void" || m[3].trim() === "" ? [] : m[3].split(",").map((p) => p.trim().replace(/\s+/g, " "));
+    const params = m[3].trim() === "void" || m[3].trim() === ""
+      ? []
+      : m[3].split(",").map((p) => p.trim().replace(/\s+/g, " "));
     out.push({ name: m[2], ret: m[1].trim().replace(/\s+/g, " "), params });
   }
   return out;

@@ -23,7 +23,11 @@ test("version and build info", () => {
 
 test("unknown providers are rejected; unavailable ones are skipped like onnxruntime", () => {
   const model = rt.datasets.getExample("mul_1.onnx");
-  assertThrows(() => new rt.InferenceSession(model, null, ["NoSuchExecutionProvider"]), rt.InvalidArgument, "NoSuchExecutionProvider");
+  assertThrows(
+    () => new rt.InferenceSession(model, null, ["NoSuchExecutionProvider"]),
+    rt.InvalidArgument,
+    "NoSuchExecutionProvider",
+  );
   assertThrows(
     () => new rt.InferenceSession(model, null, [["CPUExecutionProvider", {}]], [{}]),
     rt.InvalidArgument,
@@ -70,12 +74,22 @@ test("logging defaults, seed and telemetry settings validate their arguments", (
 
 test("OrtMemoryInfo, OrtArenaCfg, OrtDevice and allocator registration", () => {
   const mi = new rt.OrtMemoryInfo("Cpu", rt.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, rt.OrtMemType.DEFAULT);
-  assertEquals([mi.name, mi.allocatorType.name, mi.deviceId, mi.memType.name], ["Cpu", "ORT_ARENA_ALLOCATOR", 0, "DEFAULT"]);
+  assertEquals([mi.name, mi.allocatorType.name, mi.deviceId, mi.memType.name], [
+    "Cpu",
+    "ORT_ARENA_ALLOCATOR",
+    0,
+    "DEFAULT",
+  ]);
   assertThrows(() => new rt.OrtMemoryInfo("Cpu", 7, 0, 0), rt.InvalidArgument, "allocator type");
   const a = new rt.OrtArenaCfg(0, -1, -1, -1);
   assertEquals([a.maxMem, a.arenaExtendStrategy], [0, -1]);
   const b = new rt.OrtArenaCfg({ max_mem: 1 << 20, arena_extend_strategy: 1, initial_chunk_size_bytes: 4096 });
-  assertEquals([b.maxMem, b.arenaExtendStrategy, b.initialChunkSizeBytes, b.maxDeadBytesPerChunk], [1 << 20, 1, 4096, -1]);
+  assertEquals([b.maxMem, b.arenaExtendStrategy, b.initialChunkSizeBytes, b.maxDeadBytesPerChunk], [
+    1 << 20,
+    1,
+    4096,
+    -1,
+  ]);
   assertThrows(() => new rt.OrtArenaCfg({ bogus: 1 }), rt.InvalidArgument, "bogus");
   assertThrows(() => new rt.OrtArenaCfg(0, 5, -1, -1), rt.InvalidArgument, "arenaExtendStrategy");
   const d = rt.OrtDevice.make("cpu", 0);
@@ -103,7 +117,11 @@ test("backend: prepare, run, isCompatible, supportsDevice", () => {
   assertEquals(sess.getSessionOptions().intraOpNumThreads, 1);
   const [y] = rt.backend.run(sess, [new Float32Array([1, 1, 1, 1, 1, 1])], null, { logid: "b" }) as rt.Tensor[];
   assertEquals(Array.from(y.data as Float32Array), [1, 2, 3, 4, 5, 6]);
-  assertThrows(() => rt.backend.prepare(rt.datasets.getExample("mul_1.onnx"), "CPU", { no_such_option: 1 }), rt.InvalidArgument, "no_such_option");
+  assertThrows(
+    () => rt.backend.prepare(rt.datasets.getExample("mul_1.onnx"), "CPU", { no_such_option: 1 }),
+    rt.InvalidArgument,
+    "no_such_option",
+  );
   sess.close();
 });
 

@@ -78,13 +78,26 @@ test("feed of the wrong dtype → InvalidArgument with actual and expected", () 
   );
   assertEquals(e.code, rt.StatusCode.INVALID_ARGUMENT);
   // A bare TypedArray of the wrong class too.
-  assertThrows(() => sess.run(null, { X: new Int32Array(6) }), rt.InvalidArgument, "'X'", "tensor(int32)", "tensor(float)");
+  assertThrows(
+    () => sess.run(null, { X: new Int32Array(6) }),
+    rt.InvalidArgument,
+    "'X'",
+    "tensor(int32)",
+    "tensor(float)",
+  );
   stillWorks(sess);
 });
 
 test("wrong rank → InvalidArgument with got and expected", () => {
   using sess = new rt.InferenceSession(relu);
-  assertThrows(() => sess.run(null, { X: { data: new Float32Array(6), dims: [6] } }), rt.InvalidArgument, "'X'", "rank", "Got: 1", "expected: 2");
+  assertThrows(
+    () => sess.run(null, { X: { data: new Float32Array(6), dims: [6] } }),
+    rt.InvalidArgument,
+    "'X'",
+    "rank",
+    "Got: 1",
+    "expected: 2",
+  );
   stillWorks(sess);
 });
 
@@ -124,13 +137,6 @@ test("run on a closed session → InvalidArgument", () => {
   assertThrows(() => sess.getInputs(), rt.InvalidArgument, "closed");
 });
 
-test("the core validates too: bad handles are errors, not crashes", () => {
-  // A freed value handle passed straight to the C ABI.
-  const ov = rt.OrtValue.ortvalueFromTensor(X());
-  ov.close();
-  assertThrows(() => ov.shape(), rt.InvalidArgument, "closed");
-});
-
 test("overridable initializers can be fed; unknown initializers can't", () => {
   const model = buildModel({
     nodes: [{ op: "Mul", inputs: ["X", "W"], outputs: ["Y"] }],
@@ -146,7 +152,14 @@ test("overridable initializers can be fed; unknown initializers can't", () => {
   const ones = new Float32Array(6).fill(1);
   assertEquals(Array.from((sess.run(null, { X: ones })[0] as rt.Tensor).data as Float32Array), [1, 2, 3, 4, 5, 6]);
   const twos = new Float32Array(6).fill(2);
-  assertEquals(Array.from((sess.run(null, { X: ones, W: twos })[0] as rt.Tensor).data as Float32Array), [2, 2, 2, 2, 2, 2]);
+  assertEquals(Array.from((sess.run(null, { X: ones, W: twos })[0] as rt.Tensor).data as Float32Array), [
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+  ]);
   const meta = sess.getModelmeta();
   assertEquals(meta.customMetadataMap, { author: "me", purpose: "test" });
   assertEquals(meta.description, "a doc");

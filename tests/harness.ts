@@ -25,7 +25,10 @@ export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
 
 function fmt(x: unknown): string {
   try {
-    return JSON.stringify(x, (_, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Map ? Object.fromEntries(v) : v));
+    return JSON.stringify(
+      x,
+      (_, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Map ? Object.fromEntries(v) : v),
+    );
   } catch {
     return String(x);
   }
@@ -58,8 +61,16 @@ export function assertEquals(actual: unknown, expected: unknown, msg?: string): 
 }
 
 /** Element-wise |a - b| <= atol + rtol·|b|. */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-6, rtol = 1e-5, msg = ""): void {
-  if (actual.length !== expected.length) throw new AssertionError(`${msg} length ${actual.length} != ${expected.length}`);
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  atol = 1e-6,
+  rtol = 1e-5,
+  msg = "",
+): void {
+  if (actual.length !== expected.length) {
+    throw new AssertionError(`${msg} length ${actual.length} != ${expected.length}`);
+  }
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
@@ -77,7 +88,9 @@ function checkError<E extends Error>(e: unknown, cls: Ctor<E>, includes: string[
     );
   }
   for (const s of includes) {
-    if (!e.message.includes(s)) throw new AssertionError(`${cls.name} message should mention ${JSON.stringify(s)}: ${e.message}`);
+    if (!e.message.includes(s)) {
+      throw new AssertionError(`${cls.name} message should mention ${JSON.stringify(s)}: ${e.message}`);
+    }
   }
   return e;
 }
@@ -92,7 +105,11 @@ export function assertThrows<E extends Error>(fn: () => unknown, cls: Ctor<E>, .
   throw new AssertionError(`expected ${cls.name} to be thrown`);
 }
 
-export async function assertRejects<E extends Error>(fn: () => Promise<unknown>, cls: Ctor<E>, ...includes: string[]): Promise<E> {
+export async function assertRejects<E extends Error>(
+  fn: () => Promise<unknown>,
+  cls: Ctor<E>,
+  ...includes: string[]
+): Promise<E> {
   try {
     await fn();
   } catch (e) {

@@ -94,7 +94,14 @@ test("IOBinding: bindInput/bindOutput by pointer write into the bound buffer", (
   using x = rt.OrtValue.ortvalueFromTensor(X());
   using y = rt.OrtValue.ortvalueFromShapeAndType([3, 2], "float32");
   const io = sess.ioBinding();
-  io.bindInput({ name: "X", deviceType: x.deviceName(), deviceId: 0, elementType: "float32", shape: x.shape(), bufferPtr: x.dataPtr() });
+  io.bindInput({
+    name: "X",
+    deviceType: x.deviceName(),
+    deviceId: 0,
+    elementType: "float32",
+    shape: x.shape(),
+    bufferPtr: x.dataPtr(),
+  });
   io.bindOutput("Y", y.deviceName(), 0, rt.TensorProto.FLOAT, y.shape(), y.dataPtr());
   sess.runWithIOBinding(io);
   assertEquals(Array.from(y.toTensor().data as Float32Array), [1, 4, 9, 16, 25, 36]);
@@ -130,7 +137,12 @@ test("SessionIOBinding with OrtDevice overloads", () => {
 
 test("SparseTensor COO and CSR: views, dense shape, type, format", () => {
   const values = new Float32Array([1, 2, 3]);
-  const coo = rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([1n, 6n, 11n]), rt.OrtDevice.make("cpu", 0));
+  const coo = rt.SparseTensor.sparseCooFromTensor(
+    [3, 4],
+    values,
+    new BigInt64Array([1n, 6n, 11n]),
+    rt.OrtDevice.make("cpu", 0),
+  );
   assert(coo.format() === rt.OrtSparseFormat.ORT_SPARSE_COO);
   assertEquals(coo.denseShape(), [3, 4]);
   assertEquals(coo.dataType(), "sparse_tensor(float)");
@@ -141,19 +153,48 @@ test("SparseTensor COO and CSR: views, dense shape, type, format", () => {
   assertThrows(() => coo.asCsrcView(), rt.InvalidArgument, "COO");
   assertThrows(() => coo.asBlocksparseView(), rt.InvalidArgument, "BlockSparse");
 
-  const coo2 = rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([0n, 1n, 1n, 2n, 2n, 3n]), rt.OrtDevice.make("cpu", 0));
+  const coo2 = rt.SparseTensor.sparseCooFromTensor(
+    [3, 4],
+    values,
+    new BigInt64Array([0n, 1n, 1n, 2n, 2n, 3n]),
+    rt.OrtDevice.make("cpu", 0),
+  );
   assertEquals(coo2.asCooView().indices().dims, [3, 2]);
   assertEquals(Array.from(coo2.toDense().data as Float32Array), Array.from(coo.toDense().data as Float32Array));
 
-  const csr = rt.SparseTensor.sparseCsrFromTensor([3, 4], values, new BigInt64Array([1n, 2n, 3n]), new BigInt64Array([0n, 1n, 2n, 3n]), rt.OrtDevice.make("cpu", 0));
+  const csr = rt.SparseTensor.sparseCsrFromTensor(
+    [3, 4],
+    values,
+    new BigInt64Array([1n, 2n, 3n]),
+    new BigInt64Array([0n, 1n, 2n, 3n]),
+    rt.OrtDevice.make("cpu", 0),
+  );
   assert(csr.format() === rt.OrtSparseFormat.ORT_SPARSE_CSRC);
   assertEquals(csr.asCsrcView().inner().data, new BigInt64Array([1n, 2n, 3n]));
   assertEquals(csr.asCsrcView().outer().data, new BigInt64Array([0n, 1n, 2n, 3n]));
   assertEquals(Array.from(csr.toDense().data as Float32Array), [0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3]);
 
-  assertThrows(() => rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([1n, 2n])), rt.InvalidArgument, "coo_indices");
-  assertThrows(() => rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([1n, 2n, 12n])), rt.InvalidArgument, "12");
-  assertThrows(() => rt.SparseTensor.sparseCsrFromTensor([3, 4], values, new BigInt64Array([1n, 2n, 3n]), new BigInt64Array([0n, 2n, 1n, 3n])), rt.InvalidArgument, "outer_indices");
+  assertThrows(
+    () => rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([1n, 2n])),
+    rt.InvalidArgument,
+    "coo_indices",
+  );
+  assertThrows(
+    () => rt.SparseTensor.sparseCooFromTensor([3, 4], values, new BigInt64Array([1n, 2n, 12n])),
+    rt.InvalidArgument,
+    "12",
+  );
+  assertThrows(
+    () =>
+      rt.SparseTensor.sparseCsrFromTensor(
+        [3, 4],
+        values,
+        new BigInt64Array([1n, 2n, 3n]),
+        new BigInt64Array([0n, 2n, 1n, 3n]),
+      ),
+    rt.InvalidArgument,
+    "outer_indices",
+  );
 
   using ov = rt.OrtValue.ortValueFromSparseTensor(coo);
   assertEquals(ov.isSparseTensor(), true);

@@ -143,7 +143,7 @@ test("sequence/map outputs free their native values", () => {
   assertEquals(rt.liveHandles(), before);
 });
 
-test("feeding an overridable initializer / inputs in any order", () => {
+test("feeds given as a Map", () => {
   using sess = new rt.InferenceSession(rt.datasets.getExample("mul_1.onnx"));
   const x = new Float32Array([6, 5, 4, 3, 2, 1]);
   const a = sess.run(null, new Map([["X", x]]))[0] as rt.Tensor;

@@ -39,7 +39,22 @@ export const pb = {
   cat: (...fields: Field[]): Uint8Array => concat(fields),
 };
 
-export const ELEM = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
+export const ELEM = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  BFLOAT16: 16,
+} as const;
 
 /** ValueInfoProto of a tensor: dims are numbers (fixed), strings (named) or null (unknown). */
 export function tensorValueInfo(name: string, elemType: number, dims: (number | string | null)[]): Field {
@@ -120,11 +135,65 @@ export const attr = {
 };
 
 /** Y = op(X) over one float tensor of `dims`. */
-export function unaryModel(op: string, dims: (number | string | null)[] = [2, 3], extra: Partial<ModelSpec> = {}): Uint8Array {
+export function unaryModel(
+  op: string,
+  dims: (number | string | null)[] = [2, 3],
+  extra: Partial<ModelSpec> = {},
+): Uint8Array {
   return buildModel({
     nodes: [{ op, inputs: ["X"], outputs: ["Y"] }],
     inputs: [tensorValueInfo("X", ELEM.FLOAT, dims)],
     outputs: [tensorValueInfo("Y", ELEM.FLOAT, dims)],
     ...extra,
+  });
+}
+
+/** TypeProto of a tensor (for nesting in sequence/optional types). */
+export function tensorType(elemType: number, dims: (number | string | null)[] | null): Field {
+  const shape = dims === null ? [] : [pb.msg(
+    2,
+    ...dims.map((d) =>
+      pb.msg(1, ...(typeof d === "number" ? [pb.int(1, d)] : typeof d === "string" ? [pb.str(2, d)] : []))
+    ),
+  )];
+  return pb.msg(1, pb.int(1, elemType), ...shape);
+}
+
+/** ValueInfoProto of a sequence of tensors. */
+export function sequenceValueInfo(
+  name: string,
+  elemType: number,
+  dims: (number | string | null)[] | null = null,
+): Field {
+  return pb.cat(pb.str(1, name), pb.msg(2, pb.msg(4, pb.bytes(1, tensorType(elemType, dims)))));
+}
+
+/** ValueInfoProto of an optional tensor. */
+export function optionalValueInfo(
+  name: string,
+  elemType: number,
+  dims: (number | string | null)[] | null = null,
+): Field {
+  return pb.cat(pb.str(1, name), pb.msg(2, pb.msg(9, pb.bytes(1, tensorType(elemType, dims)))));
+}
+
+/** Y = X·W·W·…·W (`depth` MatMuls, W = I·scale): slow enough to observe while it runs. */
+export function matmulChain(depth: number, size: number, scale = 1): Uint8Array {
+  const w = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) w[i * size + i] = scale;
+  const nodes: NodeSpec[] = [];
+  for (let i = 0; i < depth; i++) {
+    nodes.push({
+      op: "MatMul",
+      inputs: [i === 0 ? "X" : `h${i}`, "W"],
+      outputs: [i === depth - 1 ? "Y" : `h${i + 1}`],
+      name: `mm${i}`,
+    });
+  }
+  return buildModel({
+    nodes,
+    inputs: [tensorValueInfo("X", ELEM.FLOAT, [size, size])],
+    outputs: [tensorValueInfo("Y", ELEM.FLOAT, [size, size])],
+    initializers: [floatInitializer("W", [size, size], [], new Uint8Array(w.buffer))],
   });
 }

@@ -18,6 +18,7 @@ pub fn availability(name: &str) -> std::result::Result<String, String> {
         CUDA_PROVIDER => onnxrun_cuda::probe(),
         #[cfg(feature = "wgpu")]
         WEBGPU_PROVIDER => onnxrun_wgpu::probe(),
+        #[cfg(not(all(feature = "cuda", feature = "wgpu")))]
         CUDA_PROVIDER | WEBGPU_PROVIDER => Err("this build of libonnxrun was made without it".into()),
         other => Err(format!("unknown provider '{other}'")),
     }
@@ -50,6 +51,7 @@ pub fn device_provider(name: &str, options: &BTreeMap<String, String>) -> Result
         CUDA_PROVIDER => Arc::new(onnxrun_cuda::CudaProvider::new(id, options)?),
         #[cfg(feature = "wgpu")]
         WEBGPU_PROVIDER => Arc::new(onnxrun_wgpu::WgpuProvider::new(id, options)?),
+        #[cfg(not(all(feature = "cuda", feature = "wgpu")))]
         CUDA_PROVIDER | WEBGPU_PROVIDER => bail!(EpFail, "{name} is not available: this build of libonnxrun was made without it"),
         other => bail!(InvalidArgument, "unknown execution provider '{other}' (known: {ALL_PROVIDERS:?})"),
     };

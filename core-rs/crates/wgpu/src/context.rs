@@ -118,7 +118,8 @@ pub struct Gpu {
 impl Gpu {
     /// The shared context for this device id and preference, created on first use.
     pub fn get(device_id: i32, pref: PowerPreference) -> Result<Arc<Gpu>> {
-        static LIVE: OnceLock<Mutex<HashMap<(i32, PowerPreference), Weak<Gpu>>>> = OnceLock::new();
+        type Live = Mutex<HashMap<(i32, PowerPreference), Weak<Gpu>>>;
+        static LIVE: OnceLock<Live> = OnceLock::new();
         let mut live = LIVE.get_or_init(Default::default).lock().map_err(|_| err("context table poisoned"))?;
         if let Some(g) = live.get(&(device_id, pref)).and_then(Weak::upgrade) {
             return Ok(g);

@@ -55,7 +55,7 @@ fn typed_len(tp: &TensorProto, dtype: DataType) -> usize {
 }
 
 fn check_count(have: usize, need: usize, dtype: DataType) -> Result<()> {
-    ensure!(have == need, InvalidGraph, "{dtype} data holds {have} values but the dims need {need}");
+    ensure!(have == need, Fail, "{dtype} data holds {have} values but the dims need {need}");
     Ok(())
 }
 
@@ -66,11 +66,11 @@ pub fn from_raw(dtype: DataType, shape: Vec<usize>, n: usize, raw: &[u8]) -> Res
     if bits < 8 {
         let per = 8 / bits;
         let need = n.div_ceil(per);
-        check_count(raw.len(), need, dtype).map_err(|_| err!(InvalidGraph, "{dtype} raw_data has {} bytes but the dims need {need}", raw.len()))?;
+        check_count(raw.len(), need, dtype).map_err(|_| err!(Fail, "{dtype} raw_data has {} bytes but the dims need {need}", raw.len()))?;
         return Tensor::from_vec_as(dtype, shape, unpack_bits(dtype, raw, n));
     }
     let need = n * dtype.size();
-    ensure!(raw.len() == need, InvalidGraph, "raw_data has {} bytes but {dtype} dims {shape:?} need {need}", raw.len());
+    ensure!(raw.len() == need, Fail, "raw_data has {} bytes but {dtype} dims {shape:?} need {need}", raw.len());
     if dtype == DataType::Bool {
         ensure!(raw.iter().all(|&b| b <= 1), InvalidGraph, "bool data holds a byte other than 0 or 1");
     }

@@ -364,7 +364,7 @@ impl<'a> Compiler<'a> {
             let types: Vec<String> = dtypes.iter().map(|t| t.map(|d| d.to_string()).unwrap_or_else(|| "?".into())).collect();
             err!(NotImplemented, "{}: no kernel for op '{}' (domain '{domain}', opset {opset}) with input types [{}] in {:?}", node.describe(), node.op_type, types.join(", "), names)
         } else {
-            err!(NotImplemented, "{}: unknown op '{}' in domain '{domain}' (opset {opset}): no provider of {:?} implements it", node.describe(), node.op_type, names)
+            err!(InvalidGraph, "{}: unknown op '{}' in domain '{domain}' (opset {opset}): no provider of {:?} implements it", node.describe(), node.op_type, names)
         }
     }
 

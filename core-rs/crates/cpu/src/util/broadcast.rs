@@ -5,14 +5,17 @@
 //! input either advances by one element (stride 1) or stays put (stride 0, broadcast).
 //! Adjacent dimensions that broadcast the same way for every input are merged first, so
 //! e.g. `[8,3,224,224] + [1,3,1,1]` becomes runs of 50176 elements with the second input
-//! fixed per run. Kernels pick their inner loop once from `inner_strides()`.
+//! fixed per run. `for_each_segment` walks any element range run by run; kernels pick
+//! their inner loop from `inner_stride(k)`.
 //!
-//! `map2` / `map3` apply a closure elementwise over 2 / 3 broadcast inputs with those
-//! tight loops (and the thread pool for big outputs); `index_map` gives each output
-//! element's flat index into one input, for gathers (Expand, Where on strings, ...).
+//! `map2` / `map2_vec` / `map3` apply a closure over 2 / 3 broadcast inputs with those
+//! tight loops (AVX2 via `with_simd`, the pool for big outputs via `par_ranges`);
+//! `index_map` gives each output element's flat index into one input, for gathers
+//! (Expand, Where on strings, ...).
 
 use onnxrun_core::{bail, Result};
 use onnxrun_linalg::ThreadPool;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 /// The output shape of broadcasting `shapes` together, or an error naming the first
@@ -123,26 +126,38 @@ impl Broadcast {
         self.dims.len() == 1 && self.strides[k][0] == 1
     }
 
-    /// Calls `f(out_offset, in_offsets)` for each run in `runs` (a sub-range of
-    /// `0..num_runs()`), in order. `in_offsets[k]` is input k's flat index at the run start.
-    pub fn for_each_run(&self, runs: Range<usize>, mut f: impl FnMut(usize, &[usize])) {
+    /// Calls `f(out_offset, in_offsets, len)` for each contiguous segment of the output
+    /// elements `elems` (a sub-range of `0..len()`), in order. A segment lies within one
+    /// run: along it input k advances by `inner_stride(k)` from flat index `in_offsets[k]`.
+    pub fn for_each_segment(&self, elems: Range<usize>, mut f: impl FnMut(usize, &[usize], usize)) {
+        if elems.start >= elems.end.min(self.len) {
+            return;
+        }
+        let end = elems.end.min(self.len);
         let n = self.strides.len();
         let outer = &self.dims[..self.dims.len() - 1];
         let inner = self.inner_len();
-        if runs.is_empty() {
-            return;
-        }
         // Decompose the first run index into outer coordinates, then step like an odometer.
+        let run0 = elems.start / inner;
+        let mut j = elems.start % inner;
         let mut idx = vec![0usize; outer.len()];
-        let mut rem = runs.start;
+        let mut rem = run0;
         for d in (0..outer.len()).rev() {
             idx[d] = rem % outer[d];
             rem /= outer[d];
         }
         let mut offs: Vec<usize> =
             (0..n).map(|k| idx.iter().enumerate().map(|(d, &i)| i * self.strides[k][d]).sum()).collect();
-        for r in runs {
-            f(r * inner, &offs);
+        let mut seg = vec![0usize; n];
+        let mut e = elems.start;
+        while e < end {
+            let len = (inner - j).min(end - e);
+            for k in 0..n {
+                seg[k] = offs[k] + j * self.inner_stride(k);
+            }
+            f(e, &seg, len);
+            e += len;
+            j = 0;
             for d in (0..outer.len()).rev() {
                 idx[d] += 1;
                 for (k, o) in offs.iter_mut().enumerate() {
@@ -162,25 +177,13 @@ impl Broadcast {
     /// For each output element, input `k`'s flat index.
     pub fn index_map(&self, k: usize) -> Vec<usize> {
         let mut v = Vec::with_capacity(self.len);
-        let (inner, s) = (self.inner_len(), self.inner_stride(k));
-        self.for_each_run(0..self.num_runs(), |_, offs| v.extend((0..inner).map(|i| offs[k] + i * s)));
+        let s = self.inner_stride(k);
+        self.for_each_segment(0..self.len, |_, offs, len| v.extend((0..len).map(|i| offs[k] + i * s)));
         v
-    }
-
-    /// Splits the runs into chunks of roughly `min_elems` output elements or more, for
-    /// `parallel_for`. Returns the runs per chunk and the chunk count.
-    fn chunks(&self, threads: usize, min_elems: usize) -> (usize, usize) {
-        let runs = self.num_runs();
-        if threads <= 1 || self.len < min_elems || runs <= 1 {
-            return (runs.max(1), 1);
-        }
-        let want = (self.len / min_elems).clamp(1, threads * 4);
-        let per = runs.div_ceil(want);
-        (per, runs.div_ceil(per))
     }
 }
 
-/// Output is written by disjoint run ranges from several threads.
+/// Output is written by disjoint element ranges from several threads.
 struct SyncPtr<T>(*mut T);
 // SAFETY: each task writes only its own disjoint range of the output.
 unsafe impl<T> Send for SyncPtr<T> {}
@@ -189,42 +192,57 @@ unsafe impl<T> Sync for SyncPtr<T> {}
 /// Outputs below this many elements run on one thread.
 pub const PAR_MIN: usize = 1 << 15;
 
-/// Runs `body(run_range, out_chunk)` over the plan's runs, in parallel when a pool is given
-/// and the output is big. `out_chunk` is the part of `out` those runs cover.
-pub fn par_runs<O: Send>(
-    plan: &Broadcast,
-    out: &mut [O],
-    pool: Option<&ThreadPool>,
-    body: impl Fn(Range<usize>, &mut [O]) + Sync,
-) {
-    let runs = plan.num_runs();
-    let inner = plan.inner_len();
+/// Runs `body(elems, out_part)` over `0..out.len()` split into ranges (in parallel when a
+/// pool is given and the output is big); `out_part` is `out[elems]`.
+pub fn par_ranges<O: Send>(out: &mut [O], pool: Option<&ThreadPool>, body: impl Fn(Range<usize>, &mut [O]) + Sync) {
+    let len = out.len();
     let threads = pool.map_or(1, |p| p.num_threads());
-    let (per, n_chunks) = plan.chunks(threads, PAR_MIN);
+    let chunks = if threads > 1 && len >= PAR_MIN { (len / (PAR_MIN / 4)).clamp(1, threads * 4) } else { 1 };
     match pool {
-        Some(p) if n_chunks > 1 => {
+        Some(p) if chunks > 1 => {
+            // Chunk boundaries on multiples of 64 elements keep tasks off each other's cache lines.
+            let per = len.div_ceil(chunks).next_multiple_of(64);
+            let chunks = len.div_ceil(per);
             let ptr = SyncPtr(out.as_mut_ptr());
             let ptr = &ptr;
-            let res = p.parallel_for(n_chunks, |c| {
-                let r0 = c * per;
-                let r1 = ((c + 1) * per).min(runs);
-                // SAFETY: run ranges of distinct chunks are disjoint, so these output
-                // slices do not overlap, and they lie within `out` (r1 <= runs).
-                let chunk = unsafe { std::slice::from_raw_parts_mut(ptr.0.add(r0 * inner), (r1 - r0) * inner) };
-                body(r0..r1, chunk);
+            let res = p.parallel_for(chunks, |c| {
+                let (e0, e1) = (c * per, ((c + 1) * per).min(len));
+                // SAFETY: ranges of distinct chunks are disjoint and lie within `out`.
+                let part = unsafe { std::slice::from_raw_parts_mut(ptr.0.add(e0), e1 - e0) };
+                body(e0..e1, part);
             });
             if res.is_err() {
                 // A task panicked (a bug); redo the work inline so the panic surfaces here.
-                body(0..runs, out);
+                body(0..len, out);
             }
         }
-        _ => body(0..runs, out),
+        _ => body(0..len, out),
     }
+}
+
+/// Runs `f` compiled with AVX2+FMA enabled when the CPU has them (onnxrun_linalg's tier,
+/// so `ONNXRUN_LINALG_TIER=scalar` turns it off), letting simple loops in `f` vectorize 8
+/// lanes wide. Mark the closure `#[inline(always)]` so it is compiled into the caller.
+#[inline(always)]
+pub fn with_simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        use onnxrun_linalg::gemm::{active_tier, Tier};
+        if active_tier() == Tier::Fma {
+            // SAFETY: the Fma tier is only active when the CPU has AVX2 and FMA.
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
 }
 
 /// `out[i] = f(a[ia], b[ib])` over the broadcast of `a` and `b` (plan from their shapes).
 /// `out.len()` must equal `plan.len()`.
-pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Send>(
+pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Copy + Send>(
     plan: &Broadcast,
     a: &[A],
     b: &[B],
@@ -232,44 +250,75 @@ pub fn map2<A: Copy + Sync, B: Copy + Sync, O: Send>(
     pool: Option<&ThreadPool>,
     f: impl Fn(A, B) -> O + Sync,
 ) {
-    debug_assert_eq!(out.len(), plan.len());
-    let inner = plan.inner_len();
+    // SAFETY: MaybeUninit<O> has O's layout, and O: Copy has no drop to skip.
+    let out = unsafe { &mut *(out as *mut [O] as *mut [MaybeUninit<O>]) };
+    map2_uninit(plan, a, b, out, pool, f);
+}
+
+/// `map2` into a new vector (no zero-fill pass before the writes).
+pub fn map2_vec<A: Copy + Sync, B: Copy + Sync, O: Send>(
+    plan: &Broadcast,
+    a: &[A],
+    b: &[B],
+    pool: Option<&ThreadPool>,
+    f: impl Fn(A, B) -> O + Sync,
+) -> Vec<O> {
+    let mut v = Vec::with_capacity(plan.len());
+    map2_uninit(plan, a, b, &mut v.spare_capacity_mut()[..plan.len()], pool, f);
+    // SAFETY: map2_uninit wrote every one of the plan.len() elements.
+    unsafe { v.set_len(plan.len()) };
+    v
+}
+
+fn map2_uninit<A: Copy + Sync, B: Copy + Sync, O: Send>(
+    plan: &Broadcast,
+    a: &[A],
+    b: &[B],
+    out: &mut [MaybeUninit<O>],
+    pool: Option<&ThreadPool>,
+    f: impl Fn(A, B) -> O + Sync,
+) {
+    assert_eq!(out.len(), plan.len(), "map2: output length must match the plan");
     let (sa, sb) = (plan.inner_stride(0), plan.inner_stride(1));
-    par_runs(plan, out, pool, |runs, chunk| {
-        let base = runs.start * inner;
-        plan.for_each_run(runs, |o, offs| {
-            let dst = &mut chunk[o - base..o - base + inner];
+    let f = &f;
+    par_ranges(out, pool, |elems, part| {
+        let base = elems.start;
+        plan.for_each_segment(elems, |o, offs, n| {
+            let dst = &mut part[o - base..o - base + n];
             let (oa, ob) = (offs[0], offs[1]);
-            match (sa, sb) {
-                (1, 1) => {
-                    for ((d, &x), &y) in dst.iter_mut().zip(&a[oa..oa + inner]).zip(&b[ob..ob + inner]) {
-                        *d = f(x, y);
+            with_simd(
+                #[inline(always)]
+                || match (sa, sb) {
+                    (1, 1) => {
+                        for ((d, &x), &y) in dst.iter_mut().zip(&a[oa..oa + n]).zip(&b[ob..ob + n]) {
+                            d.write(f(x, y));
+                        }
                     }
-                }
-                (1, _) => {
-                    let y = b[ob];
-                    for (d, &x) in dst.iter_mut().zip(&a[oa..oa + inner]) {
-                        *d = f(x, y);
+                    (1, _) => {
+                        let y = b[ob];
+                        for (d, &x) in dst.iter_mut().zip(&a[oa..oa + n]) {
+                            d.write(f(x, y));
+                        }
                     }
-                }
-                (_, 1) => {
-                    let x = a[oa];
-                    for (d, &y) in dst.iter_mut().zip(&b[ob..ob + inner]) {
-                        *d = f(x, y);
+                    (_, 1) => {
+                        let x = a[oa];
+                        for (d, &y) in dst.iter_mut().zip(&b[ob..ob + n]) {
+                            d.write(f(x, y));
+                        }
                     }
-                }
-                _ => {
-                    for d in dst.iter_mut() {
-                        *d = f(a[oa], b[ob]);
+                    _ => {
+                        for d in dst.iter_mut() {
+                            d.write(f(a[oa], b[ob]));
+                        }
                     }
-                }
-            }
+                },
+            );
         });
     });
 }
 
 /// `out[i] = f(a[ia], b[ib], c[ic])` over the broadcast of three inputs (Where, Clip).
-pub fn map3<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Send>(
+pub fn map3<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Copy + Send>(
     plan: &Broadcast,
     a: &[A],
     b: &[B],
@@ -278,23 +327,28 @@ pub fn map3<A: Copy + Sync, B: Copy + Sync, C: Copy + Sync, O: Send>(
     pool: Option<&ThreadPool>,
     f: impl Fn(A, B, C) -> O + Sync,
 ) {
-    debug_assert_eq!(out.len(), plan.len());
-    let inner = plan.inner_len();
+    assert_eq!(out.len(), plan.len(), "map3: output length must match the plan");
     let (sa, sb, sc) = (plan.inner_stride(0), plan.inner_stride(1), plan.inner_stride(2));
-    par_runs(plan, out, pool, |runs, chunk| {
-        let base = runs.start * inner;
-        plan.for_each_run(runs, |o, offs| {
-            let dst = &mut chunk[o - base..o - base + inner];
-            if sa == 1 && sb == 1 && sc == 1 {
-                let (a, b, c) = (&a[offs[0]..offs[0] + inner], &b[offs[1]..offs[1] + inner], &c[offs[2]..offs[2] + inner]);
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = f(a[i], b[i], c[i]);
-                }
-            } else {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = f(a[offs[0] + i * sa], b[offs[1] + i * sb], c[offs[2] + i * sc]);
-                }
-            }
+    let f = &f;
+    par_ranges(out, pool, |elems, part| {
+        let base = elems.start;
+        plan.for_each_segment(elems, |o, offs, n| {
+            let dst = &mut part[o - base..o - base + n];
+            with_simd(
+                #[inline(always)]
+                || {
+                    if sa == 1 && sb == 1 && sc == 1 {
+                        let (a, b, c) = (&a[offs[0]..offs[0] + n], &b[offs[1]..offs[1] + n], &c[offs[2]..offs[2] + n]);
+                        for (i, d) in dst.iter_mut().enumerate() {
+                            *d = f(a[i], b[i], c[i]);
+                        }
+                    } else {
+                        for (i, d) in dst.iter_mut().enumerate() {
+                            *d = f(a[offs[0] + i * sa], b[offs[1] + i * sb], c[offs[2] + i * sc]);
+                        }
+                    }
+                },
+            );
         });
     });
 }

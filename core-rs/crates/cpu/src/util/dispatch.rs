@@ -11,7 +11,7 @@ macro_rules! dispatch {
             if __dt == <$ty as onnxrun_core::Element>::DTYPE {
                 #[allow(dead_code)]
                 type $T = $ty;
-                return_or_value!($body)
+                $crate::return_or_value!($body)
             } else
         )*
         { $fallback }

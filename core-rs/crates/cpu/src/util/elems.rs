@@ -89,28 +89,58 @@ macro_rules! with_elem {
         use $crate::util::elems::ElemKind as __K;
         match __K::of($dt) {
             __K::B1 => {
-                type $T = u8;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = u8;
+                    $body
+                };
+                __r
             }
             __K::B2 => {
-                type $T = u16;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = u16;
+                    $body
+                };
+                __r
             }
             __K::B4 => {
-                type $T = u32;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = u32;
+                    $body
+                };
+                __r
             }
             __K::B8 => {
-                type $T = u64;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = u64;
+                    $body
+                };
+                __r
             }
             __K::B16 => {
-                type $T = u128;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = u128;
+                    $body
+                };
+                __r
             }
             __K::Str => {
-                type $T = String;
-                $body
+                // Clones of the byte types are copies; the same body serves String.
+                #[allow(clippy::clone_on_copy)]
+                let __r = {
+                    type $T = String;
+                    $body
+                };
+                __r
             }
         }
     }};

@@ -7,3 +7,5 @@ pub mod parallel;
 pub mod real;
 pub mod elems;
 pub mod convert;
+pub mod mt19937;
+pub mod vecmath;

@@ -37,11 +37,16 @@ pub trait Acc:
     fn is_nan(self) -> bool;
     fn max(self, o: Self) -> Self;
     fn min(self, o: Self) -> Self;
+    /// The slice as f32 when this type is f32 (for the `vecmath` fast paths).
+    fn f32s(x: &[Self]) -> Option<&[f32]>;
 }
 
 macro_rules! acc_impl {
-    ($t:ty) => {
+    ($t:ty, |$x:ident| $f32s:expr) => {
         impl Acc for $t {
+            fn f32s($x: &[Self]) -> Option<&[f32]> {
+                $f32s
+            }
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const INFINITY: Self = <$t>::INFINITY;
@@ -90,14 +95,21 @@ macro_rules! acc_impl {
         }
     };
 }
-acc_impl!(f32);
-acc_impl!(f64);
+acc_impl!(f32, |x| Some(x));
+acc_impl!(f64, |_x| None);
 
 /// A float tensor element and the accumulator it is computed in.
 pub trait Real: Element {
     type A: Acc;
     fn to_acc(self) -> Self::A;
     fn from_acc(a: Self::A) -> Self;
+    /// The slice as f32 when this type is f32 (for the `vecmath` fast paths).
+    fn f32s(_x: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    fn f32s_mut(_x: &mut [Self]) -> Option<&mut [f32]> {
+        None
+    }
 }
 
 impl Real for f32 {
@@ -109,6 +121,12 @@ impl Real for f32 {
     #[inline(always)]
     fn from_acc(a: f32) -> f32 {
         a
+    }
+    fn f32s(x: &[f32]) -> Option<&[f32]> {
+        Some(x)
+    }
+    fn f32s_mut(x: &mut [f32]) -> Option<&mut [f32]> {
+        Some(x)
     }
 }
 

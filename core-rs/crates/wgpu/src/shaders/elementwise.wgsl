@@ -59,6 +59,10 @@ fn unary_exp(ids: Ids) {
 
 // Offsets into a and b of output element i.
 fn offsets(i: u32) -> vec2<u32> {
+    // One dimension (the common same-shape or scalar case): no division needed.
+    if (p.rank <= 1u) {
+        return vec2<u32>(i * p.a_strides[0][0], i * p.b_strides[0][0]);
+    }
     var rem = i;
     var oa = 0u;
     var ob = 0u;

@@ -6,9 +6,11 @@
 // C(m, n) = c[m * c_rs + n * c_cs] (0 strides broadcast). The output is contiguous
 // [batch, M, N].
 //
-// A workgroup of 16x16 threads computes a 64x64 output tile, each thread a 4x4 block
-// (rows ty + 16 i, columns tx + 16 j, so neighbouring threads read neighbouring shared
-// memory words). K advances in steps of 16 through workgroup memory.
+// A workgroup of 16x16 threads computes a (16 TM)x(16 TM) output tile, each thread a
+// TMxTM block (rows ty + 16 i, columns tx + 16 j, so neighbouring threads read
+// neighbouring shared memory words). K advances in steps of 16 through workgroup memory.
+// TM (1, 2 or 4) is set by the host in a line put in front of this file: small outputs
+// take small tiles so that fewer threads idle.
 
 struct Params {
     m: u32,
@@ -38,12 +40,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> c: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const BM: u32 = 64u;
-const BN: u32 = 64u;
+const BM: u32 = 16u * TM;
+const BN: u32 = 16u * TM;
 const BK: u32 = 16u;
 
-var<workgroup> tile_a: array<f32, 1024>;  // [BK][BM]
-var<workgroup> tile_b: array<f32, 1024>;  // [BK][BN]
+var<workgroup> tile_a: array<f32, BK * BM>;  // [BK][BM]
+var<workgroup> tile_b: array<f32, BK * BN>;  // [BK][BN]
 
 @compute @workgroup_size(16, 16)
 fn matmul(
@@ -74,11 +76,11 @@ fn matmul(
         ob = ob + ci * p.b_bstrides[q / 4u][q % 4u];
     }
 
-    var acc: array<f32, 16>;
+    var acc: array<f32, TM * TM>;
     for (var k0 = 0u; k0 < p.k; k0 = k0 + BK) {
-        // Each thread stages four elements of each tile; k runs fastest for A and n for
+        // Each thread stages TM elements of each tile; k runs fastest for A and n for
         // B, which reads contiguous memory when the operands are not transposed.
-        for (var r = 0u; r < 4u; r = r + 1u) {
+        for (var r = 0u; r < TM; r = r + 1u) {
             let e = li + r * 256u;
             let ak = e % BK;
             let am = e / BK;
@@ -102,15 +104,15 @@ fn matmul(
         }
         workgroupBarrier();
         for (var kk = 0u; kk < BK; kk = kk + 1u) {
-            var ar: array<f32, 4>;
-            var br: array<f32, 4>;
-            for (var i = 0u; i < 4u; i = i + 1u) {
+            var ar: array<f32, TM>;
+            var br: array<f32, TM>;
+            for (var i = 0u; i < TM; i = i + 1u) {
                 ar[i] = tile_a[kk * BM + lid.y + 16u * i];
                 br[i] = tile_b[kk * BN + lid.x + 16u * i];
             }
-            for (var i = 0u; i < 4u; i = i + 1u) {
-                for (var j = 0u; j < 4u; j = j + 1u) {
-                    acc[i * 4u + j] = fma(ar[i], br[j], acc[i * 4u + j]);
+            for (var i = 0u; i < TM; i = i + 1u) {
+                for (var j = 0u; j < TM; j = j + 1u) {
+                    acc[i * TM + j] = fma(ar[i], br[j], acc[i * TM + j]);
                 }
             }
         }
@@ -118,13 +120,13 @@ fn matmul(
     }
 
     let base = bi * p.m * p.n;
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var i = 0u; i < TM; i = i + 1u) {
         let row = row0 + lid.y + 16u * i;
         if (row >= p.m) { continue; }
-        for (var j = 0u; j < 4u; j = j + 1u) {
+        for (var j = 0u; j < TM; j = j + 1u) {
             let col = col0 + lid.x + 16u * j;
             if (col >= p.n) { continue; }
-            var v = p.alpha * acc[i * 4u + j];
+            var v = p.alpha * acc[i * TM + j];
             if (p.has_c != 0u) {
                 v = v + p.beta * c[row * p.c_rs + col * p.c_cs];
             }

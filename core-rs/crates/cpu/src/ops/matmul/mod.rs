@@ -1,9 +1,12 @@
 //! Matrix products: MatMul (numpy matmul semantics, batched with broadcasting), Gemm
-//! (2-D with transposes, alpha/beta and a unidirectionally broadcast C) and MatMulInteger.
+//! (2-D with transposes, alpha/beta and a unidirectionally broadcast C), MatMulInteger,
+//! Einsum (contractions as batched GEMMs) and Det.
 //! f32/f64 run on onnxrun_linalg's packed GEMM; f16/bf16 are widened to f32 for it;
 //! integer types use a plain cache-friendly loop with wrapping arithmetic.
 
 mod batched;
+mod det;
+mod einsum;
 mod gemm_op;
 mod int_gemm;
 mod integer;
@@ -18,4 +21,6 @@ pub fn register(r: &mut KernelRegistry) {
     matmul_op::register(r);
     gemm_op::register(r);
     integer::register(r);
+    einsum::register(r);
+    det::register(r);
 }

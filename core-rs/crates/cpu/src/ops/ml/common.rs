@@ -1,6 +1,7 @@
 //! What the ML ops share: score post-transforms computed as ONNX Runtime computes them,
 //! numeric inputs read as f32, and class-label lists.
 
+use crate::util::real::Acc;
 use onnxrun_core::{bail, ensure, DataType, NodeInfo, Result, Tensor};
 use std::borrow::Cow;
 
@@ -39,7 +40,7 @@ impl PostTransform {
 
     /// Applies the transform to `scores`, rows of `width` values, in place. Rows of one
     /// value get only PROBIT: ONNX Runtime leaves a lone score untouched otherwise.
-    pub fn apply_rows(self, scores: &mut [f32], width: usize) {
+    pub fn apply_rows<A: Acc>(self, scores: &mut [A], width: usize) {
         if width == 0 {
             return;
         }
@@ -52,13 +53,37 @@ impl PostTransform {
             PostTransform::SoftmaxZero => scores.chunks_exact_mut(width).for_each(softmax_zero),
         }
     }
+
+    /// The two scores of a binary model that computed one: `[1 - p, p]` where `p` is the
+    /// score (after LOGISTIC or PROBIT), or, for `mirrored` models (weights of both signs),
+    /// `[-s, s]` (`[σ(-s), σ(s)]` under LOGISTIC). ONNX Runtime leaves the second column
+    /// unwritten under PROBIT; we complete it as for LOGISTIC.
+    pub fn binary_pair<A: Acc>(self, s: A, mirrored: bool) -> [A; 2] {
+        match (self, mirrored) {
+            (PostTransform::Logistic, true) => [logistic(-s), logistic(s)],
+            (PostTransform::Probit, true) => {
+                let p = probit(s);
+                [-p, p]
+            }
+            (_, true) => [-s, s],
+            (PostTransform::Logistic, false) => {
+                let p = logistic(s);
+                [A::ONE - p, p]
+            }
+            (PostTransform::Probit, false) => {
+                let p = probit(s);
+                [A::ONE - p, p]
+            }
+            (_, false) => [A::ONE - s, s],
+        }
+    }
 }
 
 /// 1 / (1 + e^-x), computed on |x| so it never overflows.
-pub fn logistic(x: f32) -> f32 {
-    let v = 1.0 / (1.0 + (-x.abs()).exp());
-    if x < 0.0 {
-        1.0 - v
+pub fn logistic<A: Acc>(x: A) -> A {
+    let v = A::ONE / (A::ONE + (-x.abs()).exp());
+    if x < A::ZERO {
+        A::ONE - v
     } else {
         v
     }
@@ -66,42 +91,43 @@ pub fn logistic(x: f32) -> f32 {
 
 /// The normal quantile sqrt(2) * erfinv(2p - 1), with erfinv by Winitzki's closed-form
 /// approximation (a = 0.147), which is what ONNX Runtime uses.
-pub fn probit(p: f32) -> f32 {
-    std::f32::consts::SQRT_2 * erf_inv(2.0 * p - 1.0)
+pub fn probit<A: Acc>(p: A) -> A {
+    A::from_f64(std::f64::consts::SQRT_2) * erf_inv(A::from_f64(2.0) * p - A::ONE)
 }
 
-fn erf_inv(x: f32) -> f32 {
-    const A: f32 = 0.147;
-    let sign = if x < 0.0 { -1.0 } else { 1.0 };
-    let ln = ((1.0 - x) * (1.0 + x)).ln();
-    let t = 2.0 / (std::f32::consts::PI * A) + 0.5 * ln;
-    sign * (-t + (t * t - ln / A).sqrt()).sqrt()
+fn erf_inv<A: Acc>(x: A) -> A {
+    let a = A::from_f64(0.147);
+    let sign = if x < A::ZERO { -A::ONE } else { A::ONE };
+    let ln = ((A::ONE - x) * (A::ONE + x)).ln();
+    let t = A::from_f64(2.0) / (A::from_f64(std::f64::consts::PI) * a) + A::from_f64(0.5) * ln;
+    sign * (-t + (t * t - ln / a).sqrt()).sqrt()
 }
 
-pub fn softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
+pub fn softmax<A: Acc>(row: &mut [A]) {
+    let max = row.iter().copied().fold(A::NEG_INFINITY, A::max);
+    let mut sum = A::ZERO;
     for v in row.iter_mut() {
         *v = (*v - max).exp();
         sum += *v;
     }
-    row.iter_mut().for_each(|v| *v /= sum);
+    row.iter_mut().for_each(|v| *v = *v / sum);
 }
 
 /// Softmax that keeps (near-)zero scores at zero: they stand for "no vote".
-pub fn softmax_zero(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::MIN, f32::max);
+pub fn softmax_zero<A: Acc>(row: &mut [A]) {
+    let max = row.iter().copied().fold(A::NEG_INFINITY, A::max);
     let exp_neg_max = (-max).exp();
-    let mut sum = 0.0;
+    let eps = A::from_f64(1e-7);
+    let mut sum = A::ZERO;
     for v in row.iter_mut() {
-        if v.abs() > 1e-7 {
+        if v.abs() > eps {
             *v = (*v - max).exp();
             sum += *v;
         } else {
             *v *= exp_neg_max;
         }
     }
-    row.iter_mut().for_each(|v| *v /= sum);
+    row.iter_mut().for_each(|v| *v = *v / sum);
 }
 
 /// The numeric input types the ML models accept (float, double, int64, int32), as f32.
@@ -179,4 +205,35 @@ pub fn argmax(row: &[f32]) -> usize {
         }
     }
     best
+}
+
+/// Runs `block(rows, scores, labels)` over contiguous row ranges covering `0..n` (in
+/// parallel on `pool`); each call fills its rows' `width` scores and label indices.
+/// Gives all labels and all scores.
+pub fn rows_with_labels<A, F>(pool: Option<&onnxrun_linalg::ThreadPool>, n: usize, width: usize, block: F) -> Result<(Vec<usize>, Vec<A>)>
+where
+    A: Copy + Default + Send,
+    F: Fn(std::ops::Range<usize>, &mut [A], &mut [usize]) + Sync,
+{
+    // (first row, labels, scores) of each task's rows.
+    type Part<A> = (usize, Vec<usize>, Vec<A>);
+    let parts: std::sync::Mutex<Vec<Part<A>>> = std::sync::Mutex::new(Vec::new());
+    crate::util::parallel::for_ranges(pool, n, |rows| {
+        let mut scores = vec![A::default(); rows.len() * width];
+        let mut labels = vec![0; rows.len()];
+        block(rows.clone(), &mut scores, &mut labels);
+        if let Ok(mut p) = parts.lock() {
+            p.push((rows.start, labels, scores));
+        }
+    })?;
+    let mut parts = parts.into_inner().map_err(|_| onnxrun_core::err!(Fail, "a parallel task failed"))?;
+    parts.sort_by_key(|p| p.0);
+    let mut labels = Vec::with_capacity(n);
+    let mut scores = Vec::with_capacity(n * width);
+    for (_, l, s) in parts {
+        labels.extend(l);
+        scores.extend(s);
+    }
+    ensure!(labels.len() == n, Fail, "a parallel task did not finish");
+    Ok((labels, scores))
 }

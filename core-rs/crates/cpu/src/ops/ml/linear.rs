@@ -1,6 +1,6 @@
 //! LinearClassifier and LinearRegressor: scores = X · Wᵀ + b, then a post-transform.
 
-use super::common::{argmax, batch_dims, logistic, probit, to_f32, Labels, PostTransform};
+use super::common::{argmax, batch_dims, to_f32, Labels, PostTransform};
 use crate::util::parallel::pool_for;
 use onnxrun_core::{bail, ensure, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
 
@@ -63,7 +63,7 @@ impl Kernel for LinearClassifier {
         let xs = to_f32(x, &what)?;
         // Without intercepts the class count follows from the coefficients.
         let classes = match self.intercepts.len() {
-            0 if f > 0 && self.coef.len() % f == 0 => self.coef.len() / f,
+            0 if f > 0 && self.coef.len().is_multiple_of(f) => self.coef.len() / f,
             0 => bail!(InvalidArgument, "{what}: {} coefficients do not split into rows of {f} features", self.coef.len()),
             c => c,
         };
@@ -96,16 +96,7 @@ impl Kernel for LinearClassifier {
 
         let scores = if classes == 1 && self.labels.len() == 2 {
             // One score stands for the positive class; the negative one is its complement.
-            // (ONNX Runtime's own PROBIT output here is garbage; we give [1-p, p] as for LOGISTIC.)
-            let mut two = Vec::with_capacity(2 * n);
-            for &v in &s {
-                let p = match self.post {
-                    PostTransform::Logistic => logistic(v),
-                    PostTransform::Probit => probit(v),
-                    _ => v,
-                };
-                two.extend_from_slice(&[1.0 - p, p]);
-            }
+            let two: Vec<f32> = s.iter().flat_map(|&v| self.post.binary_pair(v, false)).collect();
             Tensor::from_vec(vec![n, 2], two)?
         } else {
             self.post.apply_rows(&mut s, classes);

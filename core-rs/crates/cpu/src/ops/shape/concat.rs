@@ -71,7 +71,8 @@ pub fn concat_tensors(inputs: &[&Tensor], axis: i64, pool: Option<&ThreadPool>) 
 pub fn split_tensor(x: &Tensor, axis: usize, sizes: &[usize]) -> Result<Vec<Tensor>> {
     let shape = x.shape();
     let dim = shape[axis];
-    ensure!(sizes.iter().sum::<usize>() == dim, InvalidArgument, "split sizes {sizes:?} do not sum to dimension {axis} of {shape:?}");
+    let total = sizes.iter().try_fold(0usize, |a, &s| a.checked_add(s));
+    ensure!(total == Some(dim), InvalidArgument, "split sizes {sizes:?} do not sum to dimension {axis} of {shape:?}");
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product();
     with_elem!(x.dtype(), T => {
@@ -98,7 +99,7 @@ pub fn split_tensor(x: &Tensor, axis: usize, sizes: &[usize]) -> Result<Vec<Tens
 /// divide (as opset 18's `num_outputs` wants).
 pub fn even_sizes(dim: usize, n: usize, allow_uneven: bool) -> Result<Vec<usize>> {
     ensure!(n > 0, InvalidArgument, "cannot split into 0 parts");
-    if dim % n == 0 {
+    if dim.is_multiple_of(n) {
         return Ok(vec![dim / n; n]);
     }
     ensure!(allow_uneven, InvalidArgument, "dimension {dim} does not split evenly into {n} parts");

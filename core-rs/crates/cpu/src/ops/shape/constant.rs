@@ -125,7 +125,7 @@ fn eye_like(node: &NodeInfo) -> Result<Box<dyn Kernel>> {
             let v = T::view(&one)?[0].clone();
             let mut out = alloc::<T>(dt, &[rows, cols])?;
             for r in 0..rows {
-                let c = r as i64 + k;
+                let c = (r as i64).saturating_add(k);
                 if c >= 0 && (c as usize) < cols {
                     out[r * cols + c as usize] = v.clone();
                 }

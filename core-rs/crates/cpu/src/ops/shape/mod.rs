@@ -1,10 +1,15 @@
 //! Shape and layout kernels: ops that reshape, permute, join, cut, pad or create tensors.
 //! Data movement is written once over element storage (`util::elems`), not per dtype.
 
-mod concat;
+pub(crate) mod concat;
 mod constant;
+mod expand;
+mod pad;
 mod reshape;
-mod transpose;
+mod slice;
+mod space_depth;
+pub(crate) mod transpose;
+mod trilu;
 
 use onnxrun_core::KernelRegistry;
 
@@ -13,4 +18,9 @@ pub fn register(r: &mut KernelRegistry) {
     transpose::register(r);
     concat::register(r);
     constant::register(r);
+    expand::register(r);
+    slice::register(r);
+    pad::register(r);
+    space_depth::register(r);
+    trilu::register(r);
 }

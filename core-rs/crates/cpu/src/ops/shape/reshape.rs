@@ -107,7 +107,9 @@ fn squeeze(node: &NodeInfo) -> Result<Box<dyn Kernel>> {
         let shape = x.shape();
         let axes = read_axes(ctx, &attr)?;
         let out: Vec<usize> = match axes {
+            // An empty axes list counts as none given (as ONNX Runtime treats it).
             None => shape.iter().copied().filter(|&d| d != 1).collect(),
+            Some(a) if a.is_empty() => shape.iter().copied().filter(|&d| d != 1).collect(),
             Some(axes) => {
                 let mut drop = vec![false; shape.len()];
                 for &a in &axes {

@@ -89,6 +89,124 @@ fn simplify(shape: &[usize], perm: &[usize]) -> (Vec<usize>, Vec<usize>) {
 /// Side of the square tiles of the 2-D transpose loop.
 const TILE: usize = 16;
 
+/// `dst[i * ds + j] = src[j * ss + i]` for `i < rows`, `j < cols`: one tile of a 2-D
+/// transpose, writing contiguously. Bounds are checked once for the whole tile.
+#[inline(always)]
+fn block<T: Clone>(src: &[T], ss: usize, dst: &mut [T], ds: usize, rows: usize, cols: usize) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    let fits = (cols - 1) * ss + rows <= src.len() && (rows - 1) * ds + cols <= dst.len();
+    for i in 0..rows {
+        let d = &mut dst[i * ds..i * ds + cols];
+        if fits {
+            for (j, v) in d.iter_mut().enumerate() {
+                // SAFETY: j * ss + i <= (cols - 1) * ss + rows - 1 < src.len(), checked above.
+                *v = unsafe { src.get_unchecked(j * ss + i) }.clone();
+            }
+        } else {
+            for (j, v) in d.iter_mut().enumerate() {
+                *v = src[j * ss + i].clone();
+            }
+        }
+    }
+}
+
+/// `block` for any element type, with SSE2 register transposes for 4- and 8-byte
+/// elements on x86-64 (float, int32, int64, double: the common cases).
+#[inline(always)]
+fn tile<T: Elem>(src: &[T], ss: usize, dst: &mut [T], ds: usize, rows: usize, cols: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::any::TypeId;
+        if TypeId::of::<T>() == TypeId::of::<u32>() {
+            // SAFETY: T is u32 (same TypeId), so the slices are reinterpreted as themselves.
+            let (s, d) = unsafe { (&*(src as *const [T] as *const [u32]), &mut *(dst as *mut [T] as *mut [u32])) };
+            return sse::tile32(s, ss, d, ds, rows, cols);
+        }
+        if TypeId::of::<T>() == TypeId::of::<u64>() {
+            // SAFETY: as above, T is u64.
+            let (s, d) = unsafe { (&*(src as *const [T] as *const [u64]), &mut *(dst as *mut [T] as *mut [u64])) };
+            return sse::tile64(s, ss, d, ds, rows, cols);
+        }
+    }
+    block(src, ss, dst, ds, rows, cols)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse {
+    use super::block;
+    use std::arch::x86_64::*;
+
+    /// Whether a rows x cols tile lies within both slices (checked once per tile).
+    fn fits(sl: usize, ss: usize, dl: usize, ds: usize, rows: usize, cols: usize) -> bool {
+        rows > 0 && cols > 0 && (cols - 1) * ss + rows <= sl && (rows - 1) * ds + cols <= dl
+    }
+
+    /// 4x4 blocks of 32-bit elements; ragged edges via `block`.
+    pub fn tile32(src: &[u32], ss: usize, dst: &mut [u32], ds: usize, rows: usize, cols: usize) {
+        let (r4, c4) = (rows / 4 * 4, cols / 4 * 4);
+        if r4 == 0 || c4 == 0 || !fits(src.len(), ss, dst.len(), ds, rows, cols) {
+            return block(src, ss, dst, ds, rows, cols);
+        }
+        for i0 in (0..r4).step_by(4) {
+            for j0 in (0..c4).step_by(4) {
+                // SAFETY: SSE2 is part of x86-64; every load reads src[(j0+k)*ss + i0 .. +4]
+                // and every store writes dst[(i0+k)*ds + j0 .. +4], inside the tile `fits` checked.
+                unsafe {
+                    let p = src.as_ptr().add(j0 * ss + i0);
+                    let a = _mm_loadu_si128(p as *const __m128i);
+                    let b = _mm_loadu_si128(p.add(ss) as *const __m128i);
+                    let c = _mm_loadu_si128(p.add(2 * ss) as *const __m128i);
+                    let d = _mm_loadu_si128(p.add(3 * ss) as *const __m128i);
+                    let (t0, t1) = (_mm_unpacklo_epi32(a, b), _mm_unpacklo_epi32(c, d));
+                    let (t2, t3) = (_mm_unpackhi_epi32(a, b), _mm_unpackhi_epi32(c, d));
+                    let q = dst.as_mut_ptr().add(i0 * ds + j0);
+                    _mm_storeu_si128(q as *mut __m128i, _mm_unpacklo_epi64(t0, t1));
+                    _mm_storeu_si128(q.add(ds) as *mut __m128i, _mm_unpackhi_epi64(t0, t1));
+                    _mm_storeu_si128(q.add(2 * ds) as *mut __m128i, _mm_unpacklo_epi64(t2, t3));
+                    _mm_storeu_si128(q.add(3 * ds) as *mut __m128i, _mm_unpackhi_epi64(t2, t3));
+                }
+            }
+        }
+        edges(src, ss, dst, ds, rows, cols, r4, c4);
+    }
+
+    /// 2x2 blocks of 64-bit elements.
+    pub fn tile64(src: &[u64], ss: usize, dst: &mut [u64], ds: usize, rows: usize, cols: usize) {
+        let (r2, c2) = (rows / 2 * 2, cols / 2 * 2);
+        if r2 == 0 || c2 == 0 || !fits(src.len(), ss, dst.len(), ds, rows, cols) {
+            return block(src, ss, dst, ds, rows, cols);
+        }
+        for i0 in (0..r2).step_by(2) {
+            for j0 in (0..c2).step_by(2) {
+                // SAFETY: as in tile32, with 2x2 blocks inside the checked tile.
+                unsafe {
+                    let p = src.as_ptr().add(j0 * ss + i0);
+                    let a = _mm_loadu_si128(p as *const __m128i);
+                    let b = _mm_loadu_si128(p.add(ss) as *const __m128i);
+                    let q = dst.as_mut_ptr().add(i0 * ds + j0);
+                    _mm_storeu_si128(q as *mut __m128i, _mm_unpacklo_epi64(a, b));
+                    _mm_storeu_si128(q.add(ds) as *mut __m128i, _mm_unpackhi_epi64(a, b));
+                }
+            }
+        }
+        edges(src, ss, dst, ds, rows, cols, r2, c2);
+    }
+
+    /// The parts of a tile the vector blocks left: columns past `cd` for the first `rd`
+    /// rows, then the rows past `rd`.
+    #[allow(clippy::too_many_arguments)]
+    fn edges<P: Copy>(src: &[P], ss: usize, dst: &mut [P], ds: usize, rows: usize, cols: usize, rd: usize, cd: usize) {
+        if cd < cols {
+            block(&src[cd * ss..], ss, &mut dst[cd..], ds, rd, cols - cd);
+        }
+        if rd < rows {
+            block(&src[rd..], ss, &mut dst[rd * ds..], ds, rows - rd, cols);
+        }
+    }
+}
+
 fn permute<T: Elem>(src: &[T], shape: &[usize], perm: &[usize], out: &mut [T], pool: Option<&ThreadPool>) -> Result<()> {
     let rank = shape.len();
     let in_strides = strides(shape);
@@ -111,11 +229,9 @@ fn permute<T: Elem>(src: &[T], shape: &[usize], perm: &[usize], out: &mut [T], p
         // Inner dim unmoved: copy rows of `last` contiguous elements.
         let rows_per_task = (rows / 64).max(1);
         return for_chunks_mut(pool, out, rows_per_task * last, |c, chunk| {
-            let mut row = c * rows_per_task;
-            for dst in chunk.chunks_mut(last) {
+            for (row, dst) in (c * rows_per_task..).zip(chunk.chunks_mut(last)) {
                 let b = base_of(row);
                 dst.clone_from_slice(&src[b..b + last]);
-                row += 1;
             }
         });
     }
@@ -125,7 +241,7 @@ fn permute<T: Elem>(src: &[T], shape: &[usize], perm: &[usize], out: &mut [T], p
         // [out_shape[rank-2] x last] blocks, TILE rows of the output at a time.
         let d1 = out_shape[rank - 2];
         // One task per matrix, or per TILE rows when there are few matrices.
-        let rpc = if rows / d1 >= 4 || d1 % TILE != 0 { d1 } else { TILE };
+        let rpc = if rows / d1 >= 4 || !d1.is_multiple_of(TILE) { d1 } else { TILE };
         return for_chunks_mut(pool, out, rpc * last, |c, dst| {
             let row0 = c * rpc;
             let b = base_of(row0 - row0 % d1) + row0 % d1;
@@ -134,12 +250,7 @@ fn permute<T: Elem>(src: &[T], shape: &[usize], perm: &[usize], out: &mut [T], p
                 let r1 = (r0 + TILE).min(n_rows);
                 for c0 in (0..last).step_by(TILE) {
                     let c1 = (c0 + TILE).min(last);
-                    for c in c0..c1 {
-                        let s = b + c * s_last;
-                        for r in r0..r1 {
-                            dst[r * last + c] = src[s + r].clone();
-                        }
-                    }
+                    tile(&src[b + r0 + c0 * s_last..], s_last, &mut dst[r0 * last + c0..], last, r1 - r0, c1 - c0);
                 }
             }
         });
@@ -147,13 +258,11 @@ fn permute<T: Elem>(src: &[T], shape: &[usize], perm: &[usize], out: &mut [T], p
     // General case: strided gather along the inner output dim.
     let rows_per_task = (rows / 64).max(1);
     for_chunks_mut(pool, out, rows_per_task * last, |c, chunk| {
-        let mut row = c * rows_per_task;
-        for dst in chunk.chunks_mut(last) {
+        for (row, dst) in (c * rows_per_task..).zip(chunk.chunks_mut(last)) {
             let b = base_of(row);
             for (i, d) in dst.iter_mut().enumerate() {
                 *d = src[b + i * s_last].clone();
             }
-            row += 1;
         }
     })
 }
@@ -173,22 +282,26 @@ mod tests {
 
     #[test]
     fn matches_naive_for_all_perms_of_rank4() {
-        let shape = [2usize, 3, 4, 5];
-        let n: usize = shape.iter().product();
-        let x = Tensor::from_vec(shape.to_vec(), (0..n as i32).collect::<Vec<_>>()).unwrap();
-        let perms = permutations(4);
-        for p in perms {
-            let y = transpose_tensor(&x, &p, None).unwrap();
-            let ys = y.data::<i32>().unwrap();
-            let os: Vec<usize> = p.iter().map(|&d| shape[d]).collect();
-            let ist = strides(&shape);
-            let ost = strides(&os);
-            for (o, &v) in ys.iter().enumerate() {
-                let mut src = 0;
-                for d in 0..4 {
-                    src += (o / ost[d] % os[d]) * ist[p[d]];
-                }
-                assert_eq!(v as usize, src, "perm {p:?} at {o}");
+        // 4- and 8-byte elements take the vector tiles; odd sizes leave ragged edges.
+        for shape in [[2usize, 3, 4, 5], [2, 37, 3, 53]] {
+            let n: usize = shape.iter().product();
+            let x32 = Tensor::from_vec(shape.to_vec(), (0..n as i32).collect::<Vec<_>>()).unwrap();
+            let x64 = Tensor::from_vec(shape.to_vec(), (0..n as i64).collect::<Vec<_>>()).unwrap();
+            let x16 = Tensor::from_vec(shape.to_vec(), (0..n).map(|v| v as u16).collect::<Vec<_>>()).unwrap();
+            for p in permutations(4) {
+                let os: Vec<usize> = p.iter().map(|&d| shape[d]).collect();
+                let ist = strides(&shape);
+                let ost = strides(&os);
+                let want: Vec<usize> = (0..n)
+                    .map(|o| (0..4).map(|d| (o / ost[d] % os[d]) * ist[p[d]]).sum())
+                    .collect();
+                let y32: Vec<usize> = transpose_tensor(&x32, &p, None).unwrap().data::<i32>().unwrap().iter().map(|&v| v as usize).collect();
+                let y64: Vec<usize> = transpose_tensor(&x64, &p, None).unwrap().data::<i64>().unwrap().iter().map(|&v| v as usize).collect();
+                let y16: Vec<usize> = transpose_tensor(&x16, &p, None).unwrap().data::<u16>().unwrap().iter().map(|&v| v as usize).collect();
+                assert_eq!(y32, want, "i32 perm {p:?} shape {shape:?}");
+                assert_eq!(y64, want, "i64 perm {p:?} shape {shape:?}");
+                let w16: Vec<usize> = want.iter().map(|&v| v as u16 as usize).collect();
+                assert_eq!(y16, w16, "u16 perm {p:?} shape {shape:?}");
             }
         }
     }

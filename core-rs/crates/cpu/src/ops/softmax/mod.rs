@@ -1,28 +1,30 @@
 //! Softmax, LogSoftmax and Hardmax. Before opset 13 the input is coerced to 2-D at `axis`
 //! (default 1) and the op runs over each row of `prod(shape[axis..])` elements; from 13 it
 //! runs along the single dimension `axis` (default -1). Computed in f32 (f64 for double)
-//! with the row maximum subtracted first, so large inputs do not overflow.
+//! with the row maximum subtracted first, so large inputs do not overflow. The losses
+//! built on log-softmax (SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss) are in `loss`.
+
+mod loss;
 
 #[allow(unused_imports)]
 use crate::return_or_value; // used by the dispatch macros
 use crate::util::parallel::{for_chunk_ranges_mut, pool_for};
 use crate::util::real::{Acc, Real};
+use crate::util::vecmath;
 use onnxrun_core::{bail, ensure, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
 
 pub fn register(r: &mut KernelRegistry) {
-    for (op, kind) in [("Softmax", Kind::Softmax), ("LogSoftmax", Kind::LogSoftmax), ("Hardmax", Kind::Hardmax)] {
-        let (legacy, current): (fn(&NodeInfo) -> Result<Box<dyn Kernel>>, fn(&NodeInfo) -> Result<Box<dyn Kernel>>) = match kind {
-            Kind::Softmax => (|n| make(n, Kind::Softmax, true), |n| make(n, Kind::Softmax, false)),
-            Kind::LogSoftmax => (|n| make(n, Kind::LogSoftmax, true), |n| make(n, Kind::LogSoftmax, false)),
-            Kind::Hardmax => (|n| make(n, Kind::Hardmax, true), |n| make(n, Kind::Hardmax, false)),
-        };
-        r.register(KernelDef::new("", op, 1, legacy).until(12));
-        r.register(KernelDef::new("", op, 13, current));
-    }
+    r.register(KernelDef::new("", "Softmax", 1, |n| make(n, Kind::Softmax, true)).until(12));
+    r.register(KernelDef::new("", "Softmax", 13, |n| make(n, Kind::Softmax, false)));
+    r.register(KernelDef::new("", "LogSoftmax", 1, |n| make(n, Kind::LogSoftmax, true)).until(12));
+    r.register(KernelDef::new("", "LogSoftmax", 13, |n| make(n, Kind::LogSoftmax, false)));
+    r.register(KernelDef::new("", "Hardmax", 1, |n| make(n, Kind::Hardmax, true)).until(12));
+    r.register(KernelDef::new("", "Hardmax", 13, |n| make(n, Kind::Hardmax, false)));
+    loss::register(r);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     Softmax,
     LogSoftmax,
     Hardmax,
@@ -73,7 +75,8 @@ impl Kernel for SoftmaxKernel {
     }
 }
 
-fn run<T: Real>(p: Option<&onnxrun_linalg::ThreadPool>, kind: Kind, x: &Tensor, n: usize, inner: usize) -> Result<Tensor> {
+/// `kind` along the middle dim of `x` viewed as [outer, n, inner].
+pub(crate) fn run<T: Real>(p: Option<&onnxrun_linalg::ThreadPool>, kind: Kind, x: &Tensor, n: usize, inner: usize) -> Result<Tensor> {
     let mut out = Tensor::zeros(x.dtype(), x.shape().to_vec())?;
     let xs = x.data::<T>()?;
     let block = n * inner;
@@ -96,6 +99,11 @@ fn run<T: Real>(p: Option<&onnxrun_linalg::ThreadPool>, kind: Kind, x: &Tensor, 
 
 /// One contiguous row of n elements; `e` is n scratch accumulators.
 fn row<T: Real>(kind: Kind, x: &[T], y: &mut [T], e: &mut [T::A]) {
+    if kind != Kind::Hardmax {
+        if let (Some(xf), Some(yf)) = (T::f32s(x), T::f32s_mut(y)) {
+            return row_f32(kind, xf, yf);
+        }
+    }
     if kind == Kind::Hardmax {
         let mut best = 0;
         let mut bv = x[0].to_acc();
@@ -133,6 +141,18 @@ fn row<T: Real>(kind: Kind, x: &[T], y: &mut [T], e: &mut [T::A]) {
                 *y = T::from_acc(v.to_acc() - shift);
             }
         }
+    }
+}
+
+/// The f32 row on the vectorized kernels.
+fn row_f32(kind: Kind, x: &[f32], y: &mut [f32]) {
+    let max = vecmath::max(x);
+    if kind == Kind::Softmax {
+        let sum = vecmath::exp_store(x, max, y);
+        vecmath::scale(y, 1.0 / sum);
+    } else {
+        let sum = vecmath::sum_exp(x, max);
+        vecmath::shift(y, x, max + sum.ln());
     }
 }
 
@@ -186,7 +206,7 @@ fn strided<T: Real>(kind: Kind, x: &[T], y: &mut [T], n: usize, inner: usize, sc
         }
         _ => {
             for (m, s) in max.iter_mut().zip(sum.iter()) {
-                *m = *m + s.ln();
+                *m += s.ln();
             }
             for (yr, xr) in y.chunks_mut(inner).zip(x.chunks(inner)) {
                 for ((y, v), m) in yr.iter_mut().zip(xr).zip(max.iter()) {
