@@ -50,7 +50,8 @@ impl Device {
 pub trait DeviceBuffer: Send + Sync {
     fn device(&self) -> Device;
     fn byte_len(&self) -> usize;
-    /// The device address (for `dataPtr()`), 0 where the API has none (wgpu).
+    /// The device address (for `dataPtr()`), or an opaque nonzero handle where the API has
+    /// no addresses (wgpu).
     fn device_ptr(&self) -> u64;
     fn as_any(&self) -> &dyn Any;
 }

@@ -104,8 +104,10 @@ impl DeviceBuffer for GpuBuffer {
     fn byte_len(&self) -> usize {
         self.len
     }
+    /// WebGPU has no device addresses; like ONNX Runtime's WebGPU provider we hand out an
+    /// opaque handle instead: this buffer object's own (boxed, so stable) address.
     fn device_ptr(&self) -> u64 {
-        0
+        self as *const GpuBuffer as u64
     }
     fn as_any(&self) -> &dyn Any {
         self
