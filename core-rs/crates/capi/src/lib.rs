@@ -39,14 +39,10 @@ pub extern "C" fn onnxrun_build_info() -> *const c_char {
             "buildProfile": if cfg!(debug_assertions) { "debug" } else { "release" },
             "target": format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
             "features": features,
-            "cpuTier": onnxrun_linalg_tier(),
+            "cpuTier": onnxrun_cpu::simd_tier(),
         })
         .to_string())
     })
-}
-
-fn onnxrun_linalg_tier() -> String {
-    onnxrun_cpu::simd_tier().to_string()
 }
 
 #[no_mangle]
