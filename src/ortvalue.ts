@@ -252,7 +252,9 @@ export class OrtValue {
   /** @internal Checks this value against a model input before a run. */
   _checkFeed(arg: NodeArg, where: string, checkShape: (a: NodeArg, dims: readonly number[], w: string) => void): void {
     const have = this.dataType();
-    if (have !== arg.type) {
+    // An empty optional holds nothing, so any optional input takes it.
+    const emptyOptional = !this.hasValue() && arg.type.startsWith("optional(");
+    if (have !== arg.type && !emptyOptional) {
       throw new InvalidArgument(`${where}: unexpected data type. Actual: (${have}), expected: (${arg.type})`);
     }
     if (!this.#sparse && this.isTensor()) checkShape(arg, this.shape(), where);

@@ -1,5 +1,0 @@
-//! attention kernels.
-
-use onnxrun_core::KernelRegistry;
-
-pub fn register(_r: &mut KernelRegistry) {}

@@ -1,0 +1,94 @@
+//! Conv (opsets 1, 11, 22): N-D convolution with groups, dilations, strides, pads or
+//! auto_pad and an optional bias, on f32/f64 directly and on f16/bf16 through f32.
+
+use super::attrs::{check_forward_shapes, ConvAttrs};
+use super::engine::{ConvElem, Forward};
+use crate::util::parallel::pool;
+use crate::util::real::{to_f32_vec, Real};
+use onnxrun_core::half::{bf16, f16};
+use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_linalg::ThreadPool;
+
+pub fn register(r: &mut KernelRegistry) {
+    r.register(KernelDef::new("", "Conv", 1, create));
+}
+
+fn create(node: &NodeInfo) -> Result<Box<dyn Kernel>> {
+    let attrs = ConvAttrs::parse(node, true)?;
+    attrs.check_conv_channels(node)?;
+    Ok(Box::new(Conv { attrs }))
+}
+
+struct Conv {
+    attrs: ConvAttrs,
+}
+
+/// Shapes of one call, checked.
+struct Plan {
+    win: super::window::Window,
+    out_shape: Vec<usize>,
+    n: usize,
+    c: usize,
+    m: usize,
+}
+
+impl Conv {
+    fn plan(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Plan> {
+        let node = &self.attrs.node;
+        ensure!(
+            w.dtype() == x.dtype() && b.is_none_or(|b| b.dtype() == x.dtype()),
+            InvalidArgument,
+            "{node}: X, W and B must share one element type, got {}, {} and {}",
+            x.dtype(),
+            w.dtype(),
+            b.map_or("none".to_string(), |b| b.dtype().to_string())
+        );
+        let (n, c, m) = check_forward_shapes(&self.attrs, x.shape(), w.shape())?;
+        if let Some(b) = b {
+            ensure!(b.shape() == [m], InvalidArgument, "{node}: B must have shape [{m}], got {:?}", b.shape());
+        }
+        let nd = x.rank() - 2;
+        let k = self.attrs.kernel(w.shape(), nd)?;
+        let win = self.attrs.forward_window(&x.shape()[2..], k)?;
+        let mut out_shape = vec![n, m];
+        out_shape.extend_from_slice(&win.output);
+        onnxrun_core::num_elements(&out_shape)?;
+        Ok(Plan { win, out_shape, n, c, m })
+    }
+
+    fn run<T: ConvElem>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &[T], w: &[T], b: Option<&[T]>) -> Result<Vec<T>> {
+        let len = crate::util::elems::check_size(<T as onnxrun_core::Element>::DTYPE, &p.out_shape)?;
+        let mut y = vec![T::ZERO; len];
+        Forward { win: &p.win, batch: p.n, c_in: p.c, c_out: p.m, group: self.attrs.group, x, w, bias: b }.run(pool, &mut y)?;
+        Ok(y)
+    }
+
+    fn run_half<H: Real<A = f32>>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+        let (xf, wf) = (to_f32_vec(x.data::<H>()?), to_f32_vec(w.data::<H>()?));
+        let bf = b.map(|b| b.data::<H>().map(to_f32_vec)).transpose()?;
+        let y = self.run::<f32>(pool, p, &xf, &wf, bf.as_deref())?;
+        Tensor::from_vec(p.out_shape.clone(), y.into_iter().map(H::from_acc).collect::<Vec<H>>())
+    }
+}
+
+impl Kernel for Conv {
+    fn compute(&self, ctx: &mut OpContext<'_>) -> Result<()> {
+        let (x, w, b) = (ctx.input(0)?, ctx.input(1)?, ctx.opt_input(2)?);
+        let p = self.plan(x, w, b)?;
+        let pool = pool(ctx);
+        let y = match x.dtype() {
+            DataType::Float => {
+                let bv = b.map(|b| b.data::<f32>()).transpose()?;
+                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f32>()?, w.data::<f32>()?, bv)?)?
+            }
+            DataType::Double => {
+                let bv = b.map(|b| b.data::<f64>()).transpose()?;
+                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f64>()?, w.data::<f64>()?, bv)?)?
+            }
+            DataType::Float16 => self.run_half::<f16>(pool, &p, x, w, b)?,
+            DataType::Bfloat16 => self.run_half::<bf16>(pool, &p, x, w, b)?,
+            dt => bail!(NotImplemented, "{}: Conv is not implemented for element type {dt}", self.attrs.node),
+        };
+        ctx.set_output(0, y)
+    }
+}

@@ -1,5 +1,0 @@
-//! signal kernels.
-
-use onnxrun_core::KernelRegistry;
-
-pub fn register(_r: &mut KernelRegistry) {}
