@@ -1,4 +1,4 @@
-//! RoiAlign and NonMaxSuppression: values from onnxruntime 1.32 (both coordinate modes,
+//! RoiAlign, MaxRoiPool and NonMaxSuppression: values from onnxruntime 1.32 (both coordinate modes,
 //! avg and max, adaptive and fixed sampling, f16; NMS with both box formats, thresholds,
 //! ties and degenerate boxes), optional inputs absent, and bad inputs (errors).
 
@@ -144,6 +144,86 @@ fn roialign_bad_inputs() {
         let e = run_node("RoiAlign", 16, bad, vec![x(), t(&[1, 4], vec![0f32; 4]), t(&[1], vec![0i64])], 1, 1).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidGraph, "{e}");
     }
+}
+
+// ---- MaxRoiPool ----
+
+/// ((i * 37) % 101) / 10 - 5 over a (2, 3, 6, 7) map.
+fn x252() -> Vec<f32> {
+    (0..252).map(|i| (((i * 37) % 101) as f64 / 10.0 - 5.0) as f32).collect()
+}
+
+/// Whole map, fractional corners, a region past every edge, a single pixel, a region
+/// wholly outside the map (bins of 0), and one taller than the map.
+const MRP_ROIS: [f32; 30] = [
+    0., 0., 0., 6., 5., 1., 1.4, 0.6, 4.5, 3.5, 0., -3., -2., 20., 30., 1., 5., 4., 5., 4., 0., 9., 9., 12., 12., 1., 2., 1., 8., 10.,
+];
+
+fn max_roi_pool<T: onnxrun_core::Element>(x: Vec<T>, rois: Vec<T>, pooled: [i64; 2], scale: f32, threads: usize) -> onnxrun_core::Result<Vec<Value>> {
+    let attrs = vec![("pooled_shape", Attribute::Ints(pooled.to_vec())), ("spatial_scale", Attribute::Float(scale))];
+    run_node("MaxRoiPool", 1, attrs, vec![t(&[2, 3, 6, 7], x), t(&[6, 5], rois)], 1, threads)
+}
+
+#[test]
+fn max_roi_pool_matches_onnxruntime() {
+    #[rustfmt::skip]
+    let want_1x = [
+        4.4, 3.7, 4.7, 5., 5., 4., 4.6, 4.9, 4.9, 4.5, 4.5, 4.2, 4.1, 3.8, 4.8, 4.7, 4.4, 4.4, 1.6, 3.3, 2.6, 2.9, 4.6, 3.9, 3.5,
+        3.5, 4.5, 4.8, 4.8, 2.1, 3.7, 4.7, 4.7, 5., 4.3, 1.6, 5., 4.7, 0., 0., 0., 0., 4.9, 4.2, 0., 0., 0., 0., 4.7, 4.8, 0., 0.,
+        0., 0., -2.5, -2.5, -2.5, -2.5, -2.5, -2.5, 1.4, 1.4, 1.4, 1.4, 1.4, 1.4, -4.8, -4.8, -4.8, -4.8, -4.8, -4.8, 0., 0., 0.,
+        0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 4.6, 4.3, 4.3, 0., 0., 0., 4.8, 4.5, 3.8, 0., 0., 0., 4.7, 4.7,
+        4.6, 0., 0., 0.,
+    ];
+    #[rustfmt::skip]
+    let want_half = [
+        4.4, 2.4, 4.4, 3.7, 2., 3.7, 4.6, 1.9, 4.6, 1.9, 3.9, 3.2, 2.8, 3.8, 4.1, 1.4, 4.1, 1.4, 0.3, 4., -4.1, -0.4, 1.6, -4.8,
+        4.2, -2.2, -0.2, 3.5, -4.6, -0.9, -2., 1.7, 3.7, -2.7, -0.7, 3., 5., 4.7, 5., 2.3, 0., 0., 4.9, 4.9, 4.5, 3.5, 0., 0.,
+        4.4, 4.8, 4.7, 3.7, 0., 0., -1.1, -1.1, -1.1, -1.1, -1.1, -1.1, 2.8, 2.8, 2.8, 2.8, 2.8, 2.8, -3.4, -3.4, -3.4, -3.4, -3.4,
+        -3.4, 1.6, -4.8, 1.6, -4.8, 0., 0., -4.6, -0.9, -4.6, -0.9, 0., 0., -0.7, 3., -0.7, 3., 0., 0., 1.6, 3.3, 2.9, 4.6, 2.9,
+        3.9, 3.5, 2.8, 4.8, 4.1, 2.4, 4.1, 3.7, 4.7, 5., 2.3, 4.3, 3.6,
+    ];
+    for threads in [1, 3] {
+        let (shape, y) = f32_out(&max_roi_pool(x252(), MRP_ROIS.to_vec(), [2, 3], 1.0, threads).unwrap()[0]);
+        assert_eq!(shape, [6, 3, 2, 3]);
+        assert_eq!(y, want_1x);
+        let (shape, y) = f32_out(&max_roi_pool(x252(), MRP_ROIS.to_vec(), [3, 2], 0.5, threads).unwrap()[0]);
+        assert_eq!(shape, [6, 3, 3, 2]);
+        assert_eq!(y, want_half);
+    }
+    // Max only moves values, so f64 and f16 give the f32 answer in their own type.
+    let y = max_roi_pool(x252().iter().map(|&v| v as f64).collect(), MRP_ROIS.iter().map(|&v| v as f64).collect(), [2, 3], 1.0, 1).unwrap();
+    let y64 = y[0].as_tensor().unwrap().data::<f64>().unwrap().to_vec();
+    assert!(y64.iter().zip(want_1x).all(|(&g, w)| g as f32 == w), "{y64:?}");
+    let y = max_roi_pool(x252().iter().map(|&v| f16::from_f32(v)).collect(), MRP_ROIS.iter().map(|&v| f16::from_f32(v)).collect(), [2, 3], 1.0, 1).unwrap();
+    let yh = y[0].as_tensor().unwrap().data::<f16>().unwrap().to_vec();
+    assert!(yh.iter().zip(want_1x).all(|(&g, w)| g == f16::from_f32(w)), "{yh:?}");
+}
+
+#[test]
+fn max_roi_pool_bad_inputs() {
+    let x = || t(&[2, 3, 6, 7], x252());
+    let attrs = || vec![("pooled_shape", Attribute::Ints(vec![2, 2]))];
+    let cases: Vec<Vec<Option<Value>>> = vec![
+        vec![x(), t(&[1, 5], vec![2f32, 0., 0., 1., 1.])],
+        vec![x(), t(&[1, 5], vec![-1f32, 0., 0., 1., 1.])],
+        vec![x(), t(&[1, 5], vec![0.5f32, 0., 0., 1., 1.])],
+        vec![x(), t(&[1, 5], vec![0f32, f32::NAN, 0., 1., 1.])],
+        vec![x(), t(&[1, 4], vec![0f32, 0., 1., 1.])],
+        vec![t(&[3, 6, 7], vec![0f32; 126]), t(&[1, 5], vec![0f32; 5])],
+        vec![x(), t(&[1, 5], vec![0f64; 5])],
+    ];
+    for inputs in cases {
+        let e = run_node("MaxRoiPool", 1, attrs(), inputs, 1, 1).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+        assert!(e.message.contains("MaxRoiPool"), "{e}");
+    }
+    for bad in [vec![], vec![("pooled_shape", Attribute::Ints(vec![2]))], vec![("pooled_shape", Attribute::Ints(vec![0, 2]))]] {
+        let e = run_node("MaxRoiPool", 1, bad, vec![x(), t(&[1, 5], vec![0f32; 5])], 1, 1).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidGraph, "{e}");
+    }
+    // Huge coordinates saturate into empty bins instead of overflowing.
+    let y = run_node("MaxRoiPool", 1, attrs(), vec![x(), t(&[1, 5], vec![0f32, 1e30, 1e30, 3e38, 3e38])], 1, 1).unwrap();
+    assert_eq!(f32_out(&y[0]).1, vec![0f32; 12]);
 }
 
 // ---- NonMaxSuppression ----

@@ -292,25 +292,3 @@ fn mel_weight_matrix_bad_inputs() {
     assert_eq!(code(mel(4, 0, 100, 0., 50.)), ErrorCode::InvalidArgument);
     assert_eq!(shape(&mel(0, 16, 100, 0., 50.).unwrap()[0]), [9, 0]);
 }
-
-/// Timing against onnxruntime (run by hand: `cargo test --release -p onnxrun-cpu --test signal
-/// -- --ignored --nocapture`); single-threaded, like the OpTest session.
-#[test]
-#[ignore]
-fn bench_signal() {
-    let time = |name: &str, t: OpTest| {
-        let t0 = std::time::Instant::now();
-        let out = t.run().unwrap();
-        println!("{name}: {:.2} ms, output {:?}", t0.elapsed().as_secs_f64() * 1e3, shape(&out[0]));
-    };
-    let audio: Vec<f32> = (0..480_000).map(|i| (i as f32 * 0.01).sin()).collect();
-    let hann: Vec<f32> = (0..400).map(|k| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / 400.0).cos()) as f32).collect();
-    for _ in 0..2 {
-        let t = OpTest::new("STFT", 17).input(f32s(&[1, 480_000, 1], &audio)).input(Tensor::scalar(160i64)).input(f32s(&[400], &hann));
-        time("STFT 30 s audio, n=400 hop=160", t);
-        let x = f32s(&[256, 1024, 1], &audio[..256 * 1024]);
-        time("DFT rfft [256,1024,1]", dft20().attr("onesided", Attribute::Int(1)).input(x));
-        let x = f32s(&[64, 1000, 2], &audio[..128_000]);
-        time("DFT complex [64,1000,2]", dft20().input(x));
-    }
-}

@@ -1,11 +1,16 @@
 //! Sessions: a loaded model compiled into a plan for a list of providers, run many times.
 
 mod exec;
+mod gradient;
 mod inline;
 mod plan;
 
 pub use exec::{execute_plan, RunState};
 pub use plan::{free_names, Plan, SlotInfo};
+
+/// Ops no provider implements because the session rewrites them into other ops before
+/// planning: (domain, op).
+pub const REWRITTEN_OPS: &[(&str, &str)] = &[(gradient::DOMAIN, "Gradient")];
 pub(crate) use plan::{Schedule, Step, StepOp};
 
 use crate::graph::{Model, ValueInfo};

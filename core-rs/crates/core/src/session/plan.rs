@@ -3,6 +3,7 @@
 //! host/device copies, and fold nodes whose inputs are all constant.
 
 use super::exec::{run_step, RunState};
+use super::gradient::expand_gradients;
 use super::inline::inline_functions;
 use crate::dtype::DataType;
 use crate::graph::{Function, Graph, Node};
@@ -185,7 +186,7 @@ fn tensor_type(t: &crate::tensor::Tensor) -> TypeInfo {
 
 impl<'a> Compiler<'a> {
     pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>) -> Result<Plan> {
-        let nodes = inline_functions(&g.nodes, self.functions)?;
+        let nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
         let mut b = Builder {
             slots: Vec::new(),
             by_name: HashMap::new(),

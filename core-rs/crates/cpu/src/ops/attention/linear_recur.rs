@@ -70,6 +70,29 @@ fn madd<const F: bool>(a: f32, b: f32, c: f32) -> f32 {
     }
 }
 
+// Row ops take and return values, not places, so the compiler sees no aliasing and keeps
+// them in vector registers.
+
+/// `a * x + y`
+#[inline(always)]
+fn axpy<const F: bool>(a: f32, x: &Row, y: &Row) -> Row {
+    let mut r = [0.0; W];
+    for ((r, &x), &y) in r.iter_mut().zip(x).zip(y) {
+        *r = madd::<F>(a, x, y);
+    }
+    r
+}
+
+/// `a * x`
+#[inline(always)]
+fn scaled(a: f32, x: &Row) -> Row {
+    let mut r = [0.0; W];
+    for (r, &x) in r.iter_mut().zip(x) {
+        *r = a * x;
+    }
+    r
+}
+
 #[inline(always)]
 fn body<const F: bool>(h: &Head, x: &Inputs<'_>, b: usize, kvh: usize, state: &mut [f32], out: &mut [f32]) {
     let Head { t, dk, dv, .. } = *h;
@@ -146,12 +169,12 @@ fn token<const F: bool>(
             let beta = if beta_per_head { betas[at_kv] } else { betas[tok] };
             let mut r: Row = [0.0; W];
             for ((row, &kd), &g) in blk.iter_mut().zip(krow).zip(gate) {
+                let mut sr = *row;
                 if gating {
-                    row.iter_mut().for_each(|s| *s *= g);
+                    sr = scaled(g, &sr);
+                    *row = sr;
                 }
-                for (r, &s) in r.iter_mut().zip(row.iter()) {
-                    *r = madd::<F>(kd, s, *r);
-                }
+                r = axpy::<F>(kd, &sr, &r);
             }
             for (u, &r) in u.iter_mut().zip(&r) {
                 *u = beta * (*u - r);
@@ -164,20 +187,10 @@ fn token<const F: bool>(
     // Write k ⊗ u (decaying here when no recall pass did), then read each query head.
     o.iter_mut().for_each(|og| *og = [0.0; W]);
     for (d, ((row, &kd), &g)) in blk.iter_mut().zip(krow).zip(gate).enumerate() {
-        if decay_in_write {
-            for (s, &u) in row.iter_mut().zip(&u) {
-                *s = madd::<F>(*s, g, kd * u);
-            }
-        } else {
-            for (s, &u) in row.iter_mut().zip(&u) {
-                *s = madd::<F>(kd, u, *s);
-            }
-        }
+        let sr = if decay_in_write { axpy::<F>(kd, &u, &scaled(g, row)) } else { axpy::<F>(kd, &u, row) };
+        *row = sr;
         for (gi, og) in o.iter_mut().enumerate() {
-            let qd = qrows[gi * dk + d];
-            for (acc, &s) in og.iter_mut().zip(row.iter()) {
-                *acc = madd::<F>(qd, s, *acc);
-            }
+            *og = axpy::<F>(qrows[gi * dk + d], &sr, og);
         }
     }
     let scale = if dk > 0 { scale } else { 1.0 };

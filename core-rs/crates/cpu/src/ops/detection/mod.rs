@@ -1,5 +1,6 @@
-//! Detection heads: RoiAlign and NonMaxSuppression.
+//! Detection heads: RoiAlign, MaxRoiPool and NonMaxSuppression.
 
+mod max_roi_pool;
 mod nms;
 mod roi_align;
 
@@ -7,5 +8,6 @@ use onnxrun_core::KernelRegistry;
 
 pub fn register(r: &mut KernelRegistry) {
     roi_align::register(r);
+    max_roi_pool::register(r);
     nms::register(r);
 }

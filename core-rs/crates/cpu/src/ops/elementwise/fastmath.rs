@@ -205,38 +205,3 @@ mod tests {
         assert!((tanh_f32(1e-30) - 1e-30).abs() < 1e-37);
     }
 }
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use crate::util::broadcast::with_simd;
-
-    fn time(name: &str, f: impl Fn(f32) -> f32 + Copy) {
-        let x: Vec<f32> = (0..1 << 22).map(|i| (i % 1000) as f32 / 250.0 - 2.0).collect();
-        let mut y = vec![0f32; x.len()];
-        let t = std::time::Instant::now();
-        for _ in 0..10 {
-            with_simd(
-                #[inline(always)]
-                || {
-                    for (o, &v) in y.iter_mut().zip(&x) {
-                        *o = f(v);
-                    }
-                },
-            );
-        }
-        println!("{name}: {:.3} ms", t.elapsed().as_secs_f64() * 100.0);
-    }
-
-    /// `cargo test --release -p onnxrun-cpu --lib fastmath::timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn loops() {
-        time("exp", exp_f32);
-        time("tanh", tanh_f32);
-        time("erf", erf_f32);
-        time("erfc_pos", erfc_pos_f32);
-        time("gelu", gelu_f32);
-        time("sigmoid", |v| v.fsigmoid());
-    }
-}
