@@ -1,4 +1,4 @@
-//! Times Conv and ConvTranspose on common shapes (fastest of 25 runs, wall and process CPU time, 1 and 2 threads): `cargo bench -p onnxrun-cpu --bench conv`.
+//! Times Conv and ConvTranspose on common shapes (fastest of BENCH_RUNS runs, default 25, wall and process CPU time, 1 and 2 threads): `cargo bench -p onnxrun-cpu --bench conv [-- NAME_SUBSTRING]`.
 
 use onnxrun_core::{Attribute, Graph, Model, Node, RunState, Session, SessionOptions, Tensor, Value, ValueInfo};
 use onnxrun_cpu::CpuProvider;
@@ -55,7 +55,8 @@ fn time_node(op: &str, attrs: Vec<(&str, Attribute)>, inputs: Vec<Tensor>, threa
     let feeds = || inputs.iter().cloned().map(Value::from).enumerate().collect::<Vec<_>>();
     sess.run(feeds(), &[0], &RunState::default()).unwrap();
     let (mut wall, mut cpu) = (f64::MAX, f64::MAX);
-    for _ in 0..25 {
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    for _ in 0..runs {
         let (t, c) = (std::time::Instant::now(), cpu_ms());
         sess.run(feeds(), &[0], &RunState::default()).unwrap();
         wall = wall.min(t.elapsed().as_secs_f64() * 1e3);
@@ -109,6 +110,25 @@ fn main() {
             vec![("pads", ints(&[1, 1]))],
             vec![pat(&[1, 128, 512], 7, 3, 17, 0.1), pat(&[128, 128, 3], 5, 1, 11, 0.1)],
         ),
+        // Silero VAD v5's convs: a handful of output positions, so the GEMMs are thin.
+        (
+            "Conv 1-D STFT 1x1x640 k256 s128 1->258 (Silero)",
+            "Conv",
+            vec![("strides", ints(&[128]))],
+            vec![pat(&[1, 1, 640], 7, 3, 17, 0.1), pat(&[258, 1, 256], 5, 1, 11, 0.1)],
+        ),
+        (
+            "Conv 1-D 1x129x4 k3 129->128 pad 1 (Silero)",
+            "Conv",
+            vec![("pads", ints(&[1, 1]))],
+            vec![pat(&[1, 129, 4], 7, 3, 17, 0.1), pat(&[128, 129, 3], 5, 1, 11, 0.1), pat(&[128], 3, 2, 7, 0.1)],
+        ),
+        (
+            "Conv 1-D 1x128x4 k3 s2 128->64 pad 1 (Silero)",
+            "Conv",
+            vec![("pads", ints(&[1, 1])), ("strides", ints(&[2]))],
+            vec![pat(&[1, 128, 4], 7, 3, 17, 0.1), pat(&[64, 128, 3], 5, 1, 11, 0.1), pat(&[64], 3, 2, 7, 0.1)],
+        ),
         (
             "ConvTranspose 1x64x80x80 2x2 s2 64->64",
             "ConvTranspose",
@@ -116,7 +136,8 @@ fn main() {
             vec![pat(&[1, 64, 80, 80], 7, 3, 17, 0.1), pat(&[64, 64, 2, 2], 5, 1, 11, 0.1), pat(&[64], 3, 2, 7, 0.1)],
         ),
     ];
-    for (name, op, attrs, ins) in cases {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_default();
+    for (name, op, attrs, ins) in cases.into_iter().filter(|c| c.0.contains(filter.as_str())) {
         let (w1, c1) = time_node(op, attrs.clone(), ins.clone(), 1);
         let (w2, c2) = time_node(op, attrs, ins, 2);
         println!("{name}: 1 thread {w1:.2} ms (cpu {c1:.2}), 2 threads {w2:.2} ms (cpu {c2:.2})");

@@ -104,7 +104,7 @@ impl Session {
             functions: &model.functions,
             fold_constants: opts.optimization_level >= 1,
         };
-        let plan = compiler.compile(&model.graph, &HashMap::new())?;
+        let plan = compiler.compile(&model.graph, &HashMap::new(), &HashMap::new())?;
         let slot_of = |name: &str| plan.slots.iter().position(|s| s.name == name).expect("graph input has a slot");
         let feed_slots = inputs.iter().chain(&overridable).map(|v| slot_of(&v.name)).collect();
         let profiler = opts.enable_profiling.then(|| Arc::new(Profiler::new(&opts.profile_file_prefix)));

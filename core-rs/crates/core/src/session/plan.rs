@@ -1,14 +1,18 @@
 //! Compiling a graph into a plan: inline functions, order nodes, infer types, compile
 //! subgraphs, assign each node a provider's kernel (priority order), insert explicit
 //! host/device copies, and fold nodes whose inputs are all constant.
+//!
+//! Folding happens as each node is planned, in topological order, so a subgraph compiled
+//! later sees the enclosing graph's constants (weights held in Constant nodes of an If
+//! branch, say) as its own and folds what it computes from them too.
 
-use super::exec::{run_step, RunState};
+use super::exec::RunState;
 use super::gradient::expand_gradients;
 use super::inline::inline_functions;
 use crate::dtype::DataType;
 use crate::graph::{Function, Graph, Node};
 use crate::infer::infer_node;
-use crate::kernel::{Kernel, NodeInfo};
+use crate::kernel::{Kernel, NodeInfo, OpContext};
 use crate::provider::ExecutionProvider;
 use crate::tensor::{Device, DeviceKind};
 use crate::value::{Dim, TypeInfo, Value};
@@ -163,8 +167,10 @@ pub fn free_names(g: &Graph) -> Vec<String> {
 struct Builder {
     slots: Vec<SlotInfo>,
     by_name: HashMap<String, usize>,
-    constants: Vec<(usize, Value)>,
-    const_slots: HashSet<usize>,
+    /// Slot → value, for initializers, folded outputs and the enclosing graphs' constants.
+    constants: BTreeMap<usize, Value>,
+    /// Constant slots whose value is fixed: not graph inputs (those can be fed instead).
+    fixed: HashSet<usize>,
     steps: Vec<Step>,
     outer: Vec<(String, usize)>,
     /// (slot, device) → slot holding the copy.
@@ -185,13 +191,15 @@ fn tensor_type(t: &crate::tensor::Tensor) -> TypeInfo {
 }
 
 impl<'a> Compiler<'a> {
-    pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>) -> Result<Plan> {
+    /// `outer_types` types the names visible from enclosing graphs; `outer_consts` holds
+    /// those among them whose value is fixed.
+    pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>, outer_consts: &HashMap<String, Value>) -> Result<Plan> {
         let nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
         let mut b = Builder {
             slots: Vec::new(),
             by_name: HashMap::new(),
-            constants: Vec::new(),
-            const_slots: HashSet::new(),
+            constants: BTreeMap::new(),
+            fixed: HashSet::new(),
             steps: Vec::new(),
             outer: Vec::new(),
             copies: HashMap::new(),
@@ -211,9 +219,11 @@ impl<'a> Compiler<'a> {
             if b.slots[s].ty.is_none() {
                 b.slots[s].ty = Some(tensor_type(t));
             }
-            b.constants.retain(|(c, _)| *c != s);
-            b.constants.push((s, Value::Tensor(t.clone())));
-            b.const_slots.insert(s);
+            b.constants.insert(s, Value::Tensor(t.clone()));
+            // Initializers that are also graph inputs can be overridden by feeds.
+            if !inputs.contains(&s) {
+                b.fixed.insert(s);
+            }
         }
         let declared: HashMap<&str, &TypeInfo> =
             g.value_info.iter().chain(&g.outputs).filter_map(|v| v.ty.as_ref().map(|t| (v.name.as_str(), t))).collect();
@@ -235,7 +245,13 @@ impl<'a> Compiler<'a> {
                 match outer_types.get(name) {
                     Some(ty) => {
                         let s = b.add_slot(name, ty.clone());
-                        b.outer.push((name.clone(), s));
+                        match outer_consts.get(name) {
+                            Some(v) => {
+                                b.constants.insert(s, v.clone());
+                                b.fixed.insert(s);
+                            }
+                            None => b.outer.push((name.clone(), s)),
+                        }
                     }
                     None => bail!(InvalidGraph, "{}: input '{name}' is not produced by any node, graph input or initializer", node.describe()),
                 }
@@ -243,7 +259,7 @@ impl<'a> Compiler<'a> {
         }
         let order = topo_order(&nodes, &implicit_of)?;
         for &ni in &order {
-            self.plan_node(&mut b, &nodes[ni], &implicit_of[ni], outer_types)
+            self.plan_node(&mut b, &nodes[ni], &implicit_of[ni], outer_types, outer_consts)
                 .map_err(|e| if e.message.contains(&nodes[ni].op_type) { e } else { e.context(nodes[ni].describe()) })?;
         }
         let mut outputs = Vec::with_capacity(g.outputs.len());
@@ -256,21 +272,23 @@ impl<'a> Compiler<'a> {
             inputs,
             outputs,
             outer: b.outer,
-            constants: b.constants,
+            constants: b.constants.into_iter().collect(),
             steps: b.steps,
             providers: self.providers.to_vec(),
             full: Schedule { steps: vec![], free_after: vec![] },
         };
-        if self.fold_constants {
-            // Initializers that are also graph inputs can be overridden by feeds.
-            let fixed: HashSet<usize> = b.const_slots.iter().copied().filter(|s| !plan.inputs.contains(s)).collect();
-            fold_constants(&mut plan, &fixed)?;
-        }
         plan.full = plan.schedule(&plan.outputs.clone());
         Ok(plan)
     }
 
-    fn plan_node(&self, b: &mut Builder, node: &Node, implicit: &[String], outer_types: &HashMap<String, Option<TypeInfo>>) -> Result<()> {
+    fn plan_node(
+        &self,
+        b: &mut Builder,
+        node: &Node,
+        implicit: &[String],
+        outer_types: &HashMap<String, Option<TypeInfo>>,
+        outer_consts: &HashMap<String, Value>,
+    ) -> Result<()> {
         let opset = match node.opset.or_else(|| self.opsets.get(&node.domain).copied()) {
             Some(v) => v,
             None => bail!(InvalidGraph, "{} uses domain '{}', which the model does not import", node.describe(), node.domain),
@@ -285,8 +303,15 @@ impl<'a> Compiler<'a> {
             for s in &b.slots {
                 scope.insert(s.name.clone(), s.ty.clone());
             }
+            let mut consts = outer_consts.clone();
+            if self.fold_constants {
+                for &s in &b.fixed {
+                    consts.insert(b.slots[s].name.clone(), b.constants[&s].clone());
+                }
+            }
             for (attr, g) in node.subgraphs() {
-                subgraphs.push((attr.to_string(), Arc::new(self.compile(g, &scope).map_err(|e| e.context(format!("subgraph '{attr}'")))?)));
+                let plan = self.compile(g, &scope, &consts).map_err(|e| e.context(format!("subgraph '{attr}'")))?;
+                subgraphs.push((attr.to_string(), Arc::new(plan)));
             }
         }
 
@@ -353,8 +378,47 @@ impl<'a> Compiler<'a> {
         for &s in outputs.iter().flatten() {
             b.slots[s].device = device;
         }
-        b.steps.push(Step { op: StepOp::Kernel { kernel, info }, provider: pi, inputs, outputs, implicit: imp });
+        let step = Step { op: StepOp::Kernel { kernel, info }, provider: pi, inputs, outputs, implicit: imp };
+        if !(self.fold_constants && self.try_fold(b, &step)) {
+            b.steps.push(step);
+        }
         Ok(())
+    }
+
+    /// Runs a CPU step whose inputs are all fixed constants now, keeping its outputs as
+    /// constants. False (the step stays for run time) when it can't be folded or fails:
+    /// the same error then surfaces with the run's context.
+    fn try_fold(&self, b: &mut Builder, step: &Step) -> bool {
+        let StepOp::Kernel { kernel, info } = &step.op else { return false };
+        let provider = &*self.providers[step.provider];
+        let foldable = provider.device().kind == DeviceKind::Cpu
+            && info.subgraphs.is_empty()
+            && step.implicit.is_empty()
+            && !NOT_FOLDABLE.contains(&info.op_type.as_str())
+            && step.inputs.iter().flatten().all(|s| b.fixed.contains(s));
+        if !foldable {
+            return false;
+        }
+        let inputs: Vec<Option<&Value>> = step.inputs.iter().map(|s| s.map(|s| &b.constants[&s])).collect();
+        let run = RunState::default();
+        let mut ctx = OpContext { node: info, inputs: &inputs, outputs: vec![None; info.outputs.len()], implicit: &[], run: &run, provider };
+        if kernel.compute(&mut ctx).is_err() {
+            return false;
+        }
+        let outs = ctx.outputs;
+        if step.outputs.iter().zip(&outs).any(|(s, v)| s.is_some() && v.is_none()) {
+            return false;
+        }
+        for (s, v) in step.outputs.iter().zip(outs) {
+            if let (Some(s), Some(v)) = (s, v) {
+                if let Value::Tensor(t) = &v {
+                    b.slots[*s].ty = Some(tensor_type(t));
+                }
+                b.constants.insert(*s, v);
+                b.fixed.insert(*s);
+            }
+        }
+        true
     }
 
     fn no_kernel(&self, node: &Node, opset: i64, dtypes: &[Option<DataType>]) -> crate::Error {
@@ -387,13 +451,14 @@ impl<'a> Compiler<'a> {
         let ty = b.slots[s].ty.clone();
         b.slots.push(SlotInfo { name, ty, device });
         let c = b.slots.len() - 1;
-        if b.const_slots.contains(&s) {
-            let v = b.constants.iter().find(|(k, _)| *k == s).map(|(_, v)| v.clone()).expect("constant slot has a value");
+        if let Some(v) = b.constants.get(&s) {
             let p = &self.providers[pi];
             let t = v.as_tensor()?;
             let moved = if to_host { p.copy_to_host(t)? } else { p.copy_to_device(t)? };
-            b.constants.push((c, Value::Tensor(moved)));
-            b.const_slots.insert(c);
+            b.constants.insert(c, Value::Tensor(moved));
+            if b.fixed.contains(&s) {
+                b.fixed.insert(c);
+            }
         } else {
             let op = if to_host { StepOp::ToHost } else { StepOp::ToDevice };
             b.steps.push(Step { op, provider: pi, inputs: vec![Some(s)], outputs: vec![Some(c)], implicit: vec![] });
@@ -447,48 +512,3 @@ fn topo_order(nodes: &[Node], implicit: &[Vec<String>]) -> Result<Vec<usize>> {
 
 const NOT_FOLDABLE: &[&str] = &["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"];
 
-/// Runs, once, every CPU kernel step whose inputs are all constants, and keeps its
-/// outputs as constants.
-fn fold_constants(plan: &mut Plan, const_slots: &HashSet<usize>) -> Result<()> {
-    let mut consts: HashSet<usize> = const_slots.clone();
-    let run = RunState::default();
-    let mut keep = Vec::with_capacity(plan.steps.len());
-    let steps = std::mem::take(&mut plan.steps);
-    let mut values: HashMap<usize, Value> = plan.constants.iter().map(|(s, v)| (*s, v.clone())).collect();
-    for step in steps {
-        let foldable = match &step.op {
-            StepOp::Kernel { info, .. } => {
-                plan.providers[step.provider].device().kind == DeviceKind::Cpu
-                    && info.subgraphs.is_empty()
-                    && step.implicit.is_empty()
-                    && !NOT_FOLDABLE.contains(&info.op_type.as_str())
-                    && info.inputs.iter().any(|n| !n.is_empty())
-                    && step.inputs.iter().flatten().all(|s| consts.contains(s))
-            }
-            _ => false,
-        };
-        if !foldable {
-            keep.push(step);
-            continue;
-        }
-        let mut slots: Vec<Option<Value>> = vec![None; plan.slots.len()];
-        for &s in step.inputs.iter().flatten() {
-            slots[s] = values.get(&s).cloned();
-        }
-        match run_step(plan, &step, &slots, &run) {
-            Ok(outs) => {
-                for (o, v) in step.outputs.iter().zip(outs) {
-                    if let (Some(s), Some(v)) = (o, v) {
-                        consts.insert(*s);
-                        values.insert(*s, v.clone());
-                        plan.constants.push((*s, v));
-                    }
-                }
-            }
-            // Leave it to run time, where the same error surfaces with the run's context.
-            Err(_) => keep.push(step),
-        }
-    }
-    plan.steps = keep;
-    Ok(())
-}

@@ -160,6 +160,9 @@ pub fn dgemm(
     )
 }
 
+/// Up to this many columns of C, GEMM runs as one GEMV per column.
+const THIN: usize = 4;
+
 /// GEMM with an explicit kernel (one of `T::available_kernels()`); same contract as
 /// [`sgemm`].
 #[allow(clippy::too_many_arguments)]
@@ -212,14 +215,18 @@ pub fn gemm<T: Element>(
         gemv::gemv(pool, kernel.tier(), &x, b, n, alpha, beta, c, 1);
         return;
     }
-    if n == 1 {
-        // y = column 0 of C, x = column 0 of op(B), M = op(A)ᵀ.
-        let x = gather(b, k, |p| (p, 0));
+    if n <= THIN {
+        // Column j of C = op(A) * column j of op(B): a GEMV each, M = op(A)ᵀ. A register
+        // tile would waste most of its lanes, and packing A would cost more than the
+        // product.
         let at = Mat {
             trans: !a.trans,
             ..a
         };
-        gemv::gemv(pool, kernel.tier(), &x, at, m, alpha, beta, c, ldc);
+        for j in 0..n {
+            let x = gather(b, k, |p| (p, j));
+            gemv::gemv(pool, kernel.tier(), &x, at, m, alpha, beta, &mut c[j..], ldc);
+        }
         return;
     }
     let layout = PackedLayout {
