@@ -2,6 +2,7 @@
 //! the contract; every entry here catches panics and reports errors by status code plus
 //! a thread-local message.
 
+mod alloc;
 mod ffi;
 mod handles;
 mod jobs;
@@ -17,6 +18,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 pub use providers::ALL_PROVIDERS;
+
+#[global_allocator]
+static ALLOCATOR: alloc::CachingAlloc = alloc::CachingAlloc::new();
 
 #[no_mangle]
 pub extern "C" fn onnxrun_version() -> *const c_char {
