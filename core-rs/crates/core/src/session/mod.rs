@@ -1,6 +1,7 @@
 //! Sessions: a loaded model compiled into a plan for a list of providers, run many times.
 
 mod exec;
+mod fuse;
 mod gradient;
 mod inline;
 mod plan;

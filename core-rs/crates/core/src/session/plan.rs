@@ -7,6 +7,7 @@
 //! branch, say) as its own and folds what it computes from them too.
 
 use super::exec::RunState;
+use super::fuse::fuse;
 use super::gradient::expand_gradients;
 use super::inline::inline_functions;
 use crate::dtype::DataType;
@@ -194,7 +195,10 @@ impl<'a> Compiler<'a> {
     /// `outer_types` types the names visible from enclosing graphs; `outer_consts` holds
     /// those among them whose value is fixed.
     pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>, outer_consts: &HashMap<String, Value>) -> Result<Plan> {
-        let nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
+        let mut nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
+        if self.fold_constants {
+            nodes = fuse(nodes, g);
+        }
         let mut b = Builder {
             slots: Vec::new(),
             by_name: HashMap::new(),
