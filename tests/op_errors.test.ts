@@ -64,6 +64,26 @@ test("ConstantOfShape asking for more memory than allowed, or a negative dim →
   assertEquals(values(sess, { S: i64([2, 2]) }), [0, 0, 0, 0]);
 });
 
+test("a session's own tensor limit (session.max_tensor_bytes) applies to it alone", () => {
+  const model = buildModel({
+    nodes: [{ op: "ConstantOfShape", inputs: ["S"], outputs: ["Y"], name: "fill" }],
+    inputs: [tensorValueInfo("S", ELEM.INT64, [null])],
+    outputs: [tensorValueInfo("Y", ELEM.FLOAT, [])],
+    opset: 20,
+  });
+  const opts = new rt.SessionOptions();
+  opts.addSessionConfigEntry("session.max_tensor_bytes", String(1 << 20));
+  using small = new rt.InferenceSession(model, opts);
+  using big = new rt.InferenceSession(model);
+  // 4 MiB of float32: over the 1 MiB limit of one session, fine in the other.
+  assertThrows(() => small.run(null, { S: i64([1024, 1024]) }), rt.InvalidArgument, "session.max_tensor_bytes");
+  assertEquals((big.run(null, { S: i64([1024, 1024]) })[0] as rt.Tensor).dims, [1024, 1024]);
+  assertEquals(values(small, { S: i64([2, 2]) }), [0, 0, 0, 0]);
+  const bad = new rt.SessionOptions();
+  bad.addSessionConfigEntry("session.max_tensor_bytes", "lots");
+  assertThrows(() => new rt.InferenceSession(model, bad), rt.InvalidArgument, "session.max_tensor_bytes");
+});
+
 test("attributes the spec forbids fail at load, naming the node: Concat without axis, Cast to no type", () => {
   const concat = buildModel({
     nodes: [{ op: "Concat", inputs: ["X", "X"], outputs: ["Y"], name: "join_no_axis" }],

@@ -18,6 +18,8 @@ pub struct ParsedOptions {
     pub disable_fallback: bool,
     pub initializers: Vec<(String, Tensor)>,
     pub config: BTreeMap<String, String>,
+    /// `session.max_tensor_bytes`: this session's largest tensor, in bytes.
+    pub max_tensor_bytes: Option<usize>,
     /// The JSON as given, echoed back by getSessionOptions-style queries.
     pub raw: Json,
 }
@@ -79,6 +81,10 @@ pub fn parse_session_options(json: Option<&str>) -> Result<ParsedOptions> {
     o.profile_prefix = obj.get("profileFilePrefix").and_then(|v| v.as_str()).unwrap_or("onnxruntime_profile_").to_string();
     o.optimized_model_filepath = obj.get("optimizedModelFilepath").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(String::from);
     o.config = string_map(obj.get("configEntries").unwrap_or(&Json::Null), "configEntries")?;
+    if let Some(v) = o.config.get("session.max_tensor_bytes") {
+        let n: usize = v.trim().parse().map_err(|_| err!(InvalidArgument, "config entry session.max_tensor_bytes must be a byte count, got '{v}'"))?;
+        o.max_tensor_bytes = Some(n);
+    }
     o.disable_fallback = obj.get("disableFallback").and_then(|v| v.as_bool()).unwrap_or(false)
         || o.config.get("session.disable_cpu_ep_fallback").map(|s| s == "1").unwrap_or(false);
     if let Some(Json::Object(fd)) = obj.get("freeDimensionOverrides") {

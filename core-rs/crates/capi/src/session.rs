@@ -78,6 +78,7 @@ fn create(model: Model, opts_json: Option<&str>) -> Result<u64> {
             profile_file_prefix: o.profile_prefix.clone(),
             free_dimension_overrides: o.free_dims.clone(),
             initializer_overrides: o.initializers.clone(),
+            max_tensor_bytes: o.max_tensor_bytes,
         },
     )?;
     let info = info_json(&session, &o);

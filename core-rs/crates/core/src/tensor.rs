@@ -13,12 +13,29 @@ use std::sync::Arc;
 /// process dies later, so we refuse up front.
 static MAX_TENSOR_BYTES: AtomicUsize = AtomicUsize::new(8 << 30);
 
+thread_local! {
+    /// The running session's own limit (SessionOptions::max_tensor_bytes), if it set one.
+    static SESSION_LIMIT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
 pub fn set_max_tensor_bytes(n: usize) {
     MAX_TENSOR_BYTES.store(n, Ordering::Relaxed);
 }
 
+/// The largest tensor a kernel may allocate: the runtime-wide cap, or the running
+/// session's lower limit.
 pub fn max_tensor_bytes() -> usize {
-    MAX_TENSOR_BYTES.load(Ordering::Relaxed)
+    let global = MAX_TENSOR_BYTES.load(Ordering::Relaxed);
+    SESSION_LIMIT.with(|l| l.get()).map_or(global, |s| s.min(global))
+}
+
+/// Runs `f` (a session's load or run, on this thread) under the session's tensor limit.
+pub fn with_tensor_limit<R>(limit: Option<usize>, f: impl FnOnce() -> R) -> R {
+    let Some(limit) = limit else { return f() };
+    let outer = SESSION_LIMIT.with(|l| l.replace(Some(limit)));
+    let r = f();
+    SESSION_LIMIT.with(|l| l.set(outer));
+    r
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -140,6 +140,6 @@ fn main() {
     for (name, op, attrs, ins) in cases.into_iter().filter(|c| c.0.contains(filter.as_str())) {
         let (w1, c1) = time_node(op, attrs.clone(), ins.clone(), 1);
         let (w2, c2) = time_node(op, attrs, ins, 2);
-        println!("{name}: 1 thread {w1:.2} ms (cpu {c1:.2}), 2 threads {w2:.2} ms (cpu {c2:.2})");
+        println!("{name}: 1 thread {w1:.3} ms (cpu {c1:.3}), 2 threads {w2:.3} ms (cpu {c2:.3})");
     }
 }

@@ -17,7 +17,7 @@ pub(crate) use plan::{Schedule, Step, StepOp};
 use crate::graph::{Model, ValueInfo};
 use crate::profile::Profiler;
 use crate::provider::ExecutionProvider;
-use crate::tensor::Tensor;
+use crate::tensor::{with_tensor_limit, Tensor};
 use crate::value::{Dim, TypeInfo, Value};
 use crate::Result;
 use plan::Compiler;
@@ -37,6 +37,9 @@ pub struct SessionOptions {
     pub free_dimension_overrides: Vec<(String, i64)>,
     /// Initializers supplied by the user (`add_initializer`), replacing the model's.
     pub initializer_overrides: Vec<(String, Tensor)>,
+    /// The largest tensor this session's kernels may allocate, below the runtime-wide cap
+    /// (config entry `session.max_tensor_bytes`). A request over it is an InvalidArgument.
+    pub max_tensor_bytes: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -60,6 +63,7 @@ pub struct Session {
     pub overridable: Vec<ValueInfo>,
     pub outputs: Vec<ValueInfo>,
     pub providers: Vec<Arc<dyn ExecutionProvider>>,
+    max_tensor_bytes: Option<usize>,
     plan: Plan,
     /// Feed index (inputs ++ overridable) → slot.
     feed_slots: Vec<usize>,
@@ -105,7 +109,7 @@ impl Session {
             functions: &model.functions,
             fold_constants: opts.optimization_level >= 1,
         };
-        let plan = compiler.compile(&model.graph, &HashMap::new(), &HashMap::new())?;
+        let plan = with_tensor_limit(opts.max_tensor_bytes, || compiler.compile(&model.graph, &HashMap::new(), &HashMap::new()))?;
         let slot_of = |name: &str| plan.slots.iter().position(|s| s.name == name).expect("graph input has a slot");
         let feed_slots = inputs.iter().chain(&overridable).map(|v| slot_of(&v.name)).collect();
         let profiler = opts.enable_profiling.then(|| Arc::new(Profiler::new(&opts.profile_file_prefix)));
@@ -129,6 +133,7 @@ impl Session {
             overridable,
             outputs: g.outputs.clone(),
             providers: opts.providers,
+            max_tensor_bytes: opts.max_tensor_bytes,
             plan,
             feed_slots,
             schedules: Mutex::new(HashMap::new()),
@@ -170,7 +175,7 @@ impl Session {
             }
             _ => run,
         };
-        let out = exec::run_schedule(&self.plan, &sched, slot_feeds, &[], &fetch_slots, run)?;
+        let out = with_tensor_limit(self.max_tensor_bytes, || exec::run_schedule(&self.plan, &sched, slot_feeds, &[], &fetch_slots, run))?;
         for p in &self.providers {
             p.synchronize()?;
         }

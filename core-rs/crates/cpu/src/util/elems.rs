@@ -153,7 +153,7 @@ pub fn check_size(dtype: DataType, shape: &[usize]) -> Result<usize> {
     let per = if dtype == DataType::String { 24 } else { dtype.size() };
     match n.checked_mul(per) {
         Some(b) if b <= max_tensor_bytes() => Ok(n),
-        _ => bail!(InvalidArgument, "a {dtype} tensor of shape {shape:?} exceeds the limit of {} bytes", max_tensor_bytes()),
+        _ => bail!(InvalidArgument, "a {dtype} tensor of shape {shape:?} exceeds the limit of {} bytes (config entry session.max_tensor_bytes)", max_tensor_bytes()),
     }
 }
 

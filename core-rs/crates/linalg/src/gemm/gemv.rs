@@ -72,6 +72,95 @@ pub(crate) fn gemv<T: Element>(
     });
 }
 
+/// `C[t, j] = alpha * Σ_p xs[j][p] * M(p, t) + beta * C[t, j]` for up to 4 vectors at once,
+/// when M's columns are contiguous, T is f32 and AVX2 is there: each row of M is loaded
+/// once for all the vectors. False (nothing done) otherwise.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn thin_f32<T: Element>(
+    pool: Option<&ThreadPool>,
+    tier: Tier,
+    xs: &[impl AsRef<[T]> + Sync],
+    mt: Mat<'_, T>,
+    len: usize,
+    alpha: T,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if tier == Tier::Fma && mt.trans && (2..=4).contains(&xs.len()) && std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>() {
+        let n = xs.len();
+        assert!(len == 0 || (len - 1) * ldc + n <= c.len());
+        let k = xs[0].as_ref().len();
+        // SAFETY: T is f32 (checked above), so every reinterpretation below is exact.
+        let cast = |v: &[T]| unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), v.len()) };
+        let x: Vec<&[f32]> = xs.iter().map(|v| cast(v.as_ref())).collect();
+        let data = cast(mt.data);
+        // SAFETY: T is f32.
+        let (alpha, beta) = unsafe { (*(&alpha as *const T).cast::<f32>(), *(&beta as *const T).cast::<f32>()) };
+        let threads = pool.map_or(1, ThreadPool::num_threads);
+        let granules = len.div_ceil(GRANULE);
+        let parts = if threads > 1 { (threads * 3).min(k * len * n / TASK_MIN_WORK).min(granules).max(1) } else { 1 };
+        let y = SendPtr::new(c.as_mut_ptr().cast::<f32>());
+        run_tasks(pool, parts, |i| {
+            let start = (i * granules / parts) * GRANULE;
+            let end = ((i + 1) * granules / parts * GRANULE).min(len);
+            for t in start..end {
+                // SAFETY: AVX2 and FMA are present (the Fma tier); row t of M holds k values.
+                let dots = unsafe { dots4_avx2(&x, &data[t * mt.ld..][..k]) };
+                for (j, &d) in dots[..n].iter().enumerate() {
+                    // SAFETY: t < len and j < n, so the element is inside C (asserted above);
+                    // tasks cover disjoint t.
+                    let yp = unsafe { y.get().add(t * ldc + j) };
+                    // SAFETY: as above.
+                    unsafe { *yp = if beta == 0.0 { alpha * d } else { alpha * d + beta * *yp } };
+                }
+            }
+        });
+        return true;
+    }
+    let _ = (pool, tier, xs, mt, len, alpha, beta, c, ldc);
+    false
+}
+
+/// Dot products of `row` with each of up to 4 vectors (unused results are 0).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dots4_avx2(xs: &[&[f32]], row: &[f32]) -> [f32; 4] {
+    use std::arch::x86_64::*;
+    let k = row.len();
+    let n = xs.len();
+    let z = &[0.0f32; 0][..];
+    let x = [xs[0], xs.get(1).copied().unwrap_or(z), xs.get(2).copied().unwrap_or(z), xs.get(3).copied().unwrap_or(z)];
+    let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+    let mut p = 0;
+    // SAFETY (all loads): p + 16 <= k, and every vector holds k values.
+    while p + 16 <= k {
+        let (r0, r1) = unsafe { (_mm256_loadu_ps(row.as_ptr().add(p)), _mm256_loadu_ps(row.as_ptr().add(p + 8))) };
+        for (j, a) in acc.iter_mut().enumerate().take(n) {
+            let xp = x[j].as_ptr();
+            unsafe {
+                a[0] = _mm256_fmadd_ps(r0, _mm256_loadu_ps(xp.add(p)), a[0]);
+                a[1] = _mm256_fmadd_ps(r1, _mm256_loadu_ps(xp.add(p + 8)), a[1]);
+            }
+        }
+        p += 16;
+    }
+    let mut out = [0.0f32; 4];
+    for (j, o) in out.iter_mut().enumerate().take(n) {
+        let v = _mm256_add_ps(acc[j][0], acc[j][1]);
+        let h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        let h = _mm_add_ss(h, _mm_movehdup_ps(h));
+        let mut s = _mm_cvtss_f32(h);
+        for q in p..k {
+            s += row[q] * x[j][q];
+        }
+        *o = s;
+    }
+    out
+}
+
 /// `out[j] = Σ_p x[p] * M(p, t0 + j)`, in the best form for M's storage.
 fn chunk<T: Element>(tier: Tier, x: &[T], mt: Mat<'_, T>, t0: usize, out: &mut [T]) {
     match tier {

@@ -223,9 +223,12 @@ pub fn gemm<T: Element>(
             trans: !a.trans,
             ..a
         };
-        for j in 0..n {
-            let x = gather(b, k, |p| (p, j));
-            gemv::gemv(pool, kernel.tier(), &x, at, m, alpha, beta, &mut c[j..], ldc);
+        let xs: Vec<_> = (0..n).map(|j| gather(b, k, |p| (p, j))).collect();
+        if gemv::thin_f32(pool, kernel.tier(), &xs, at, m, alpha, beta, c, ldc) {
+            return;
+        }
+        for (j, x) in xs.iter().enumerate() {
+            gemv::gemv(pool, kernel.tier(), x, at, m, alpha, beta, &mut c[j..], ldc);
         }
         return;
     }
