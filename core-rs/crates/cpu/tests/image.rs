@@ -6,9 +6,7 @@
 mod common;
 use common::*;
 use onnxrun_core::half::f16;
-use onnxrun_core::{Attribute, DataType, ErrorCode, Graph, Model, Node, RunState, Session, SessionOptions, Tensor, Value, ValueInfo};
-use onnxrun_cpu::CpuProvider;
-use std::sync::Arc;
+use onnxrun_core::{Attribute, DataType, ErrorCode, Tensor, Value};
 
 /// ((i * 37 + seed * 11) % 101) / 10 - 5: the same pattern the reference generator used.
 fn pat(shape: &[usize], seed: usize) -> Tensor {
@@ -34,39 +32,20 @@ fn shape_of(v: &Value) -> Vec<usize> {
 fn out_f32(v: &Value) -> Vec<f32> {
     v.as_tensor().unwrap().data::<f32>().unwrap().to_vec()
 }
-fn code(r: onnxrun_core::Result<Vec<Value>>) -> ErrorCode {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => {
-            assert!(e.message.contains("test_"), "error does not name the node: {}", e.message);
-            e.code
-        }
-    }
-}
 
-/// Runs one node on a CPU provider with `threads` threads (OpTest always uses one).
+/// Runs one node on a CPU provider with `threads` threads.
 fn run_threads(op: &str, opset: i64, attrs: &[(&str, Attribute)], inputs: Vec<Option<Tensor>>, threads: usize) -> Vec<Value> {
-    let names: Vec<String> = inputs.iter().enumerate().map(|(i, t)| if t.is_some() { format!("in{i}") } else { String::new() }).collect();
-    let node = Node {
-        op_type: op.into(),
-        name: format!("test_{op}"),
-        inputs: names.clone(),
-        outputs: vec!["out0".into()],
-        attrs: attrs.iter().map(|(n, a)| (n.to_string(), a.clone())).collect(),
-        ..Default::default()
-    };
-    let graph = Graph {
-        name: "test".into(),
-        nodes: vec![node],
-        inputs: names.iter().filter(|n| !n.is_empty()).map(|n| ValueInfo { name: n.clone(), ty: None, doc: String::new() }).collect(),
-        outputs: vec![ValueInfo { name: "out0".into(), ty: None, doc: String::new() }],
-        ..Default::default()
-    };
-    let mut model = Model { ir_version: 10, graph, ..Default::default() };
-    model.opsets.insert(String::new(), opset);
-    let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(threads))], ..Default::default() }).unwrap();
-    let feeds = inputs.into_iter().flatten().enumerate().map(|(i, t)| (i, Value::Tensor(t))).collect();
-    sess.run(feeds, &[0], &RunState::default()).unwrap()
+    let mut t = OpTest::new(op, opset).threads(threads);
+    for (n, a) in attrs {
+        t = t.attr(n, a.clone());
+    }
+    for i in inputs {
+        t = match i {
+            Some(v) => t.input(v),
+            None => t.no_input(),
+        };
+    }
+    t.run().unwrap()
 }
 
 fn resize(opset: i64, attrs: &[(&str, Attribute)], x: Tensor, roi: Option<Tensor>, scales: Option<Tensor>, sizes: Option<Tensor>) -> OpTest {
@@ -129,8 +108,6 @@ pub const GS_3D_LINEAR_ZEROS: &[f32] = &[0.07308736, -0.1033499, 0.9496592, 1.61
 pub const GS_3D_LINEAR_REFLECTION: &[f32] = &[0.1218123, -1.06, 3.7425, 3.99, -0.7400004, -0.9150004, 0.3950001, 2.245, 0.6187503, -0.6974999, 0.1, -0.8574998, -1.7825, 0.8800002, 1.6425, 1.89, 0.6066252, -1.6515, -1.705, 0.1449996, -1.48125, -2.7975, -2.0, 0.7037498];
 pub const GS_3D_NEAREST_ZEROS: &[f32] = &[1.1, 0.0, 0.0, 0.0, 0.0, -0.9, -0.9, 0.0, 0.0, -2.9, 1.1, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, -3.0, -3.0, 0.0, 0.0, -5.0, -1.0, 0.0];
 pub const GS_3D_NEAREST_REFLECTION: &[f32] = &[1.1, 1.1, 4.8, 4.8, -4.6, -0.9, -0.9, 2.8, 3.5, -2.9, 1.1, 1.1, -1.0, -1.0, 2.7, 2.7, 3.4, -3.0, -3.0, 0.7, 1.4, -5.0, -1.0, -1.0];
-pub const GS_3D_CUBIC_BORDER_REF: &[f32] = &[-0.9356456, -2.013071, 4.266167, 3.028421, 2.400298, 1.55865, 1.36739, 1.661414, 0.9862674, -0.3870288, -0.862402, -1.878167, -0.8223137, 1.371538, 2.209829, 0.8968541, 1.077582, -0.5919241, -1.725292, 0.5366084, -1.113733, -2.341974, -1.069109, 1.167255];
-pub const GS_U8_LINEAR_REF: &[i64] = &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 pub const GS16_BILINEAR: &[f32] = &[-3.039999, -0.15, 1.449375, -2.29625, -0.8, -1.445, -0.5550003, -1.2, 1.283125, 1.70375, -1.85, 1.04];
 pub const AG_2D_0: &[f32] = &[1.22, -0.8833333, 0.9399999, -1.063333, 0.66, -1.243333, 0.3799999, -1.423333, 1.34, -0.63, 1.06, -0.81, 0.78, -0.99, 0.4999999, -1.17, 1.46, -0.3766667, 1.18, -0.5566667, 0.8999999, -0.7366667, 0.6199999, -0.9166666, -0.9666667, -1.05, -1.046667, -1.03, -1.126667, -1.01, -1.206667, -0.99, -0.58, -0.53, -0.66, -0.51, -0.74, -0.49, -0.82, -0.47, -0.1933333, -0.009999961, -0.2733333, 0.01000005, -0.3533333, 0.03000003, -0.4333333, 0.05000001];
 pub const AG_2D_1: &[f32] = &[1.3, -0.92, 0.9266666, -1.16, 0.5533333, -1.4, 0.1799999, -1.64, 1.48, -0.54, 1.106667, -0.78, 0.7333333, -1.02, 0.36, -1.26, 1.66, -0.16, 1.286667, -0.4, 0.9133333, -0.64, 0.54, -0.88, -1.12, -1.32, -1.226667, -1.293333, -1.333333, -1.266667, -1.44, -1.24, -0.54, -0.54, -0.6466666, -0.5133333, -0.7533333, -0.4866667, -0.86, -0.46, 0.04000002, 0.24, -0.0666666, 0.2666667, -0.1733333, 0.2933334, -0.2799999, 0.3200001];

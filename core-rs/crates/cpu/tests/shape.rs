@@ -18,15 +18,6 @@ fn out_i64(v: &Value) -> Vec<i64> {
 fn shape_of(v: &Value) -> Vec<usize> {
     v.as_tensor().unwrap().shape().to_vec()
 }
-fn code(r: onnxrun_core::Result<Vec<Value>>) -> ErrorCode {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => {
-            assert!(e.message.contains("test_"), "error does not name the node: {}", e.message);
-            e.code
-        }
-    }
-}
 
 #[test]
 fn reshape_infers_and_copies_dims() {

@@ -11,11 +11,12 @@ pub struct OpTest {
     opset: i64,
     inputs: Vec<(String, Value)>,
     n_outputs: usize,
+    threads: usize,
 }
 
 impl OpTest {
     pub fn new(op: &str, opset: i64) -> OpTest {
-        OpTest { node: Node { op_type: op.into(), name: format!("test_{op}"), ..Default::default() }, opset, inputs: vec![], n_outputs: 1 }
+        OpTest { node: Node { op_type: op.into(), name: format!("test_{op}"), ..Default::default() }, opset, inputs: vec![], n_outputs: 1, threads: 1 }
     }
     pub fn domain(mut self, d: &str) -> Self {
         self.node.domain = d.into();
@@ -36,6 +37,11 @@ impl OpTest {
         self.node.inputs.push(String::new());
         self
     }
+    /// Threads of the CPU provider's pool (1 unless set).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
     pub fn outputs(mut self, n: usize) -> Self {
         self.n_outputs = n;
         self
@@ -53,10 +59,21 @@ impl OpTest {
         let mut model = Model { ir_version: 10, graph, ..Default::default() };
         model.opsets.insert(String::new(), self.opset);
         model.opsets.insert("ai.onnx.ml".into(), 5);
-        let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(1))], ..Default::default() })?;
+        let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(self.threads))], ..Default::default() })?;
         let feeds = self.inputs.into_iter().enumerate().map(|(i, (_, v))| (i, v)).collect();
         let fetch: Vec<usize> = (0..self.n_outputs).collect();
         sess.run(feeds, &fetch, &RunState::default())
+    }
+}
+
+/// The error of a run that must fail, after checking that its message names the node.
+pub fn code(r: onnxrun_core::Result<Vec<Value>>) -> onnxrun_core::ErrorCode {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => {
+            assert!(e.message.contains("test_"), "error does not name the node: {}", e.message);
+            e.code
+        }
     }
 }
 

@@ -22,6 +22,14 @@ const GRANULE: usize = 64;
 /// for GEMM).
 const TASK_MIN_WORK: usize = 64 * 1024;
 
+/// How many tasks share `work` multiply-adds over `granules` granules of outputs.
+fn task_parts(pool: Option<&ThreadPool>, work: usize, granules: usize) -> usize {
+    match pool.map_or(1, ThreadPool::num_threads) {
+        1 => 1,
+        threads => (threads * 3).min(work / TASK_MIN_WORK).min(granules).max(1),
+    }
+}
+
 /// `y[t * y_stride] = alpha * Σ_p x[p] * M(p, t) + beta * y[t * y_stride]` for
 /// `t < len`, where `mt` is the logical `k × len` matrix M and `k == x.len()`.
 ///
@@ -39,14 +47,8 @@ pub(crate) fn gemv<T: Element>(
     y_stride: usize,
 ) {
     assert!(len == 0 || (len - 1) * y_stride < y.len());
-    let threads = pool.map_or(1, ThreadPool::num_threads);
     let granules = len.div_ceil(GRANULE);
-    let work = x.len().saturating_mul(len);
-    let parts = if threads > 1 {
-        (threads * 3).min(work / TASK_MIN_WORK).min(granules).max(1)
-    } else {
-        1
-    };
+    let parts = task_parts(pool, x.len().saturating_mul(len), granules);
     let y = SendPtr::new(y.as_mut_ptr());
     run_tasks(pool, parts, |i| {
         let start = (i * granules / parts) * GRANULE;
@@ -98,9 +100,8 @@ pub(crate) fn thin_f32<T: Element>(
         let data = cast(mt.data);
         // SAFETY: T is f32.
         let (alpha, beta) = unsafe { (*(&alpha as *const T).cast::<f32>(), *(&beta as *const T).cast::<f32>()) };
-        let threads = pool.map_or(1, ThreadPool::num_threads);
         let granules = len.div_ceil(GRANULE);
-        let parts = if threads > 1 { (threads * 3).min(k * len * n / TASK_MIN_WORK).min(granules).max(1) } else { 1 };
+        let parts = task_parts(pool, k * len * n, granules);
         let y = SendPtr::new(c.as_mut_ptr().cast::<f32>());
         run_tasks(pool, parts, |i| {
             let start = (i * granules / parts) * GRANULE;
