@@ -1,4 +1,4 @@
-//! Graph fusions applied before planning (optimization level 1 and up). Each one removes
+//! Graph fusions applied before planning (optimization level 2, "extended", and up). Each removes
 //! whole passes over large activations, which are memory-bound:
 //! - Conv followed by a per-channel Mul and/or Add with constants: the scale and shift
 //!   move into the Conv's weight and bias (the export of a folded BatchNorm).

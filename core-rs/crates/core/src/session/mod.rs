@@ -108,6 +108,7 @@ impl Session {
             opsets: &model.opsets,
             functions: &model.functions,
             fold_constants: opts.optimization_level >= 1,
+            fuse: opts.optimization_level >= 2,
         };
         let plan = with_tensor_limit(opts.max_tensor_bytes, || compiler.compile(&model.graph, &HashMap::new(), &HashMap::new()))?;
         let slot_of = |name: &str| plan.slots.iter().position(|s| s.name == name).expect("graph input has a slot");

@@ -143,6 +143,8 @@ pub(crate) struct Compiler<'a> {
     pub opsets: &'a BTreeMap<String, i64>,
     pub functions: &'a [Function],
     pub fold_constants: bool,
+    /// Fusions (optimization level 2, "extended", and up).
+    pub fuse: bool,
 }
 
 /// Names a graph reads from enclosing scopes (through nested subgraphs too).
@@ -196,7 +198,7 @@ impl<'a> Compiler<'a> {
     /// those among them whose value is fixed.
     pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>, outer_consts: &HashMap<String, Value>) -> Result<Plan> {
         let mut nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
-        if self.fold_constants {
+        if self.fuse {
             nodes = fuse(nodes, g);
         }
         let mut b = Builder {
