@@ -1,5 +1,5 @@
-//! Load-time fusions (core/src/session/fuse.rs): each fused graph gives the unfused
-//! graph's outputs (optimization level 0 runs the nodes as written), and the fusion
+//! Load-time fusions (core/src/session/fuse.rs, optimization level 2 and up): each fused
+//! graph gives the unfused graph's outputs (level 0 runs the nodes as written), and the fusion
 //! happened (the plan's ops say so), and does not happen where a value it would remove is
 //! exposed.
 
@@ -89,6 +89,31 @@ fn conv_then_per_channel_mul_and_add_fold_into_the_conv() {
     assert_close(&got[0], &want[0]);
     assert_close(&got[1], &want[1]);
     assert_eq!(ops, ["Conv", "Mul", "Add", "Relu"]);
+}
+
+#[test]
+fn conv_then_batch_norm_then_mul_fold_into_the_conv() {
+    let c4 = |v: [f32; 4]| t(&[4], v.to_vec());
+    let nodes = vec![
+        constant("w", t(&[4, 2, 3], pat(24, 5, 13))),
+        constant("gamma", c4([1.5, -0.5, 2.0, 1.0])),
+        constant("beta", c4([0.1, 0.0, -0.2, 0.3])),
+        constant("mean", c4([0.5, -1.0, 0.25, 0.0])),
+        constant("var", c4([0.9, 2.0, 0.1, 4.0])),
+        constant("k", t(&[], vec![-0.75])),
+        node("Conv", &["x", "w"], "c"),
+        Node { attrs: vec![("epsilon".into(), Attribute::Float(1e-3))], ..node("BatchNormalization", &["c", "gamma", "beta", "mean", "var"], "bn") },
+        node("Mul", &["bn", "k"], "y"),
+    ];
+    let x = || t(&[2, 2, 9], pat(36, 7, 19));
+    let (want, _) = run(&nodes, &["y"], &[], x(), 0);
+    let (got, ops) = run(&nodes, &["y"], &[], x(), 99);
+    assert_close(&got[0], &want[0]);
+    assert_eq!(ops, ["Conv"]);
+    // Level 1 (basic) folds constants but does not fuse.
+    let (got, ops) = run(&nodes, &["y"], &[], x(), 1);
+    assert_close(&got[0], &want[0]);
+    assert_eq!(ops, ["Conv", "BatchNormalization", "Mul"]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Graph fusions applied before planning (optimization level 2, "extended", and up). Each removes
 //! whole passes over large activations, which are memory-bound:
-//! - Conv followed by a per-channel Mul and/or Add with constants: the scale and shift
-//!   move into the Conv's weight and bias (the export of a folded BatchNorm).
+//! - Conv followed by a chain of inference BatchNormalization and per-channel Mul/Add with
+//!   constants: the composed scale and shift move into the Conv's weight and bias.
 //! - `x * clip(x + 3, 0, 6) / 6`: one HardSwish node.
 //!
 //! A node is folded away only when its output has a single consumer and is not a graph
@@ -137,36 +137,40 @@ fn conv_affine(gs: &mut Graphs<'_>, i: usize, extra: &mut Vec<Node>) {
         None => None,
     };
     let (m, rank) = (w.shape()[0], w.rank());
-    let mut scale: Option<Vec<f32>> = None;
-    let mut shift: Option<Vec<f32>> = None;
+    // y = conv * scale + shift, composed over the chain of per-channel ops that follows.
+    let mut scale = vec![1.0f32; m];
+    let mut shift = vec![0.0f32; m];
     let mut out = y.clone();
     let mut drop = vec![];
-    // At most one Mul, then at most one Add.
-    if let Some(c) = gs.sole_consumer(&out).filter(|&c| gs.nodes[c].op_type == "Mul") {
-        if let Some(s) = gs.other_const(c, &out).and_then(|t| per_channel(t, m, rank)) {
-            scale = Some(s);
-            out = gs.nodes[c].outputs[0].clone();
-            drop.push(c);
+    while let Some(c) = gs.sole_consumer(&out) {
+        let node = &gs.nodes[c];
+        match node.op_type.as_str() {
+            "Mul" | "Add" => {
+                let Some(v) = gs.other_const(c, &out).and_then(|t| per_channel(t, m, rank)) else { break };
+                if node.op_type == "Mul" {
+                    scale.iter_mut().zip(&v).for_each(|(a, b)| *a *= b);
+                    shift.iter_mut().zip(&v).for_each(|(a, b)| *a *= b);
+                } else {
+                    shift.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
+                }
+            }
+            "BatchNormalization" => {
+                let Some((a, b)) = batch_norm(gs, c, &out, m) else { break };
+                scale.iter_mut().zip(&a).for_each(|(s, a)| *s *= a);
+                shift.iter_mut().zip(a.iter().zip(&b)).for_each(|(t, (a, b))| *t = *t * a + b);
+            }
+            _ => break,
         }
-    }
-    if let Some(c) = gs.sole_consumer(&out).filter(|&c| gs.nodes[c].op_type == "Add") {
-        if let Some(s) = gs.other_const(c, &out).and_then(|t| per_channel(t, m, rank)) {
-            shift = Some(s);
-            out = gs.nodes[c].outputs[0].clone();
-            drop.push(c);
-        }
+        out = gs.nodes[c].outputs[0].clone();
+        drop.push(c);
     }
     if drop.is_empty() {
         return;
     }
     let Ok(wd) = w.data::<f32>() else { return };
     let per = wd.len() / m.max(1);
-    let scale = scale.unwrap_or_else(|| vec![1.0; m]);
     let new_w: Vec<f32> = wd.iter().enumerate().map(|(k, &v)| v * scale[k / per]).collect();
-    let mut new_b: Vec<f32> = bias.unwrap_or_else(|| vec![0.0; m]).iter().zip(&scale).map(|(b, s)| b * s).collect();
-    if let Some(t) = shift {
-        new_b.iter_mut().zip(t).for_each(|(b, t)| *b += t);
-    }
+    let new_b: Vec<f32> = bias.unwrap_or_else(|| vec![0.0; m]).iter().zip(scale.iter().zip(&shift)).map(|(b, (s, t))| b * s + t).collect();
     let (Ok(wt), Ok(bt)) = (Tensor::from_vec(w.shape().to_vec(), new_w), Tensor::from_vec(vec![m], new_b)) else { return };
     let id = FUSED.fetch_add(1, Ordering::Relaxed);
     let (wn, bn) = (format!("{y}__fused_w{id}"), format!("{y}__fused_b{id}"));
@@ -187,6 +191,28 @@ fn conv_affine(gs: &mut Graphs<'_>, i: usize, extra: &mut Vec<Node>) {
     for c in drop {
         gs.removed[c] = true;
     }
+}
+
+/// Inference BatchNormalization `c` of `value` with constant statistics, as per-channel
+/// (scale, shift): scale = gamma / sqrt(var + epsilon), shift = beta - mean * scale.
+fn batch_norm(gs: &Graphs<'_>, c: usize, value: &str, m: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+    let n = &gs.nodes[c];
+    let training = matches!(n.attr("training_mode"), Some(Attribute::Int(t)) if *t != 0);
+    if n.inputs.len() != 5 || n.inputs[0] != value || n.outputs.len() != 1 || training {
+        return None;
+    }
+    let eps = match n.attr("epsilon") {
+        Some(Attribute::Float(e)) => *e,
+        _ => 1e-5,
+    };
+    let vals: Vec<&[f32]> = n.inputs[1..]
+        .iter()
+        .map(|i| gs.consts.get(i.as_str()).filter(|t| t.dtype() == DataType::Float && t.len() == m).and_then(|t| t.data::<f32>().ok()))
+        .collect::<Option<_>>()?;
+    let (gamma, beta, mean, var) = (vals[0], vals[1], vals[2], vals[3]);
+    let scale: Vec<f32> = gamma.iter().zip(var).map(|(g, v)| g / (v + eps).sqrt()).collect();
+    let shift = beta.iter().zip(mean).zip(&scale).map(|((b, mu), s)| b - mu * s).collect();
+    Some((scale, shift))
 }
 
 /// Add(x, 3) → Clip(0, 6) → Mul(x, ·) → Div(·, 6) (or Mul by 1/6): HardSwish(x).
