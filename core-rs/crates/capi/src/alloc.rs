@@ -49,7 +49,7 @@ impl CachingAlloc {
     fn take(&self, class: usize) -> Option<*mut u8> {
         let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let slot = c.slots.iter().position(|&(s, _)| s == class)?;
-        let (_, p) = std::mem::replace(&mut c.slots[slot], (0, 0));
+        let (_, p) = std::mem::take(&mut c.slots[slot]);
         c.bytes -= class;
         Some(p as *mut u8)
     }

@@ -197,6 +197,18 @@ fn max_roi_pool_matches_onnxruntime() {
     let y = max_roi_pool(x252().iter().map(|&v| f16::from_f32(v)).collect(), MRP_ROIS.iter().map(|&v| f16::from_f32(v)).collect(), [2, 3], 1.0, 1).unwrap();
     let yh = y[0].as_tensor().unwrap().data::<f16>().unwrap().to_vec();
     assert!(yh.iter().zip(want_1x).all(|(&g, w)| g == f16::from_f32(w)), "{yh:?}");
+    // A NaN at (0, 0) of image 0, channel 0 makes NaN the first bin of each region that
+    // covers it (regions 0 and 2, channel 0), and nothing else.
+    let mut x = x252();
+    x[0] = f32::NAN;
+    let (_, y) = f32_out(&max_roi_pool(x, MRP_ROIS.to_vec(), [2, 3], 1.0, 1).unwrap()[0]);
+    for (i, (g, w)) in y.iter().zip(want_1x).enumerate() {
+        if i == 0 || i == 36 {
+            assert!(g.is_nan(), "element {i}: {g}");
+        } else {
+            assert_eq!(*g, w, "element {i}");
+        }
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! MaxRoiPool (opset 1), the Fast R-CNN region pooling: each region's corners are scaled
 //! and rounded to whole pixels, the region (at least 1x1) is cut into pooled_shape bins
 //! with floor/ceil edges, and each bin takes its maximum. A bin that falls wholly outside
-//! the map is 0. Regions are rows of (batch_index, x1, y1, x2, y2) in X's type.
+//! the map is 0. Regions are rows of (batch_index, x1, y1, x2, y2) in X's type. A NaN in a
+//! bin makes that bin NaN, as MaxPool does (onnxruntime's MaxRoiPool skips it).
 
 use crate::util::parallel::{for_chunks_mut, pool_for};
 use crate::util::real::{Acc, Real};
@@ -103,9 +104,8 @@ impl MaxRoiPool {
                         for row in plane[hs * w..he.max(hs) * w].chunks_exact(w) {
                             for v in &row[ws..we.max(ws)] {
                                 let v = v.to_acc();
-                                // NaN propagates, as a comparison-based max would not.
                                 m = Some(match m {
-                                    Some(m) if !(v > m) && !v.is_nan() => m,
+                                    Some(m) if m.is_nan() || (!v.is_nan() && v <= m) => m,
                                     _ => v,
                                 });
                             }
