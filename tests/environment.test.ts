@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import * as rt from "../src/mod.ts";
 import { assert, assertEquals, assertThrows, test } from "./harness.ts";
+import { unaryModel } from "./helpers/onnx_builder.ts";
 
 test("providers: CPU always available, available ⊆ all", () => {
   const all = rt.getAllProviders();
@@ -133,4 +134,20 @@ test("datasets.getExample returns absolute paths of shipped models", () => {
   }
   assertThrows(() => rt.datasets.getExample("nope.onnx"), rt.NoSuchFile, "nope.onnx", "logreg_iris.onnx");
   assertThrows(() => rt.datasets.getExample("../mod.ts"), rt.NoSuchFile);
+});
+
+test("setSeed seeds the random ops without a seed attribute of sessions created after it", () => {
+  const model = unaryModel("RandomUniformLike", [6]);
+  const x = new rt.Tensor("float32", new Float32Array(6), [6]);
+  const draw = (s: rt.InferenceSession) => Array.from((s.run(null, { X: x })[0] as rt.Tensor).data as Float32Array);
+  rt.setSeed(1234);
+  using a = new rt.InferenceSession(model);
+  using b = new rt.InferenceSession(model);
+  const [a1, a2] = [draw(a), draw(a)];
+  assertEquals(draw(b), a1);
+  assert(a1.join() !== a2.join(), "the generator advances from run to run");
+  assert(a1.every((v) => v >= 0 && v < 1) && new Set(a1).size === 6, `uniform draws: ${a1}`);
+  rt.setSeed(99);
+  using c = new rt.InferenceSession(model);
+  assert(draw(c).join() !== a1.join(), "another seed, other draws");
 });

@@ -68,7 +68,9 @@ int32_t onnxrun_last_error_code(void);
 
 /* options_json: the session options (SessionOptions fields in camelCase plus
  * "providers": [{"name": "...", "options": {...}}], "disableFallback": bool,
- * "initializers": {"name": <value handle as a decimal string>}), "{}" or NULL for defaults. */
+ * "initializers": {"name": <value handle as a decimal string>}, "seed": the integer seed of
+ * random ops without a seed attribute), "{}" or NULL for defaults. The config entry
+ * "session.max_tensor_bytes" caps each tensor this session's kernels allocate. */
 onnxrun_status onnxrun_session_create_from_path(const char *path, const char *options_json,
                                                 onnxrun_handle *out_session);
 /* model_dir (nullable): folder that external data paths are resolved in. */

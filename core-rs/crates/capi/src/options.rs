@@ -20,6 +20,8 @@ pub struct ParsedOptions {
     pub config: BTreeMap<String, String>,
     /// `session.max_tensor_bytes`: this session's largest tensor, in bytes.
     pub max_tensor_bytes: Option<usize>,
+    /// The process seed (`setSeed`) when one was set.
+    pub seed: Option<u64>,
     /// The JSON as given, echoed back by getSessionOptions-style queries.
     pub raw: Json,
 }
@@ -81,6 +83,10 @@ pub fn parse_session_options(json: Option<&str>) -> Result<ParsedOptions> {
     o.profile_prefix = obj.get("profileFilePrefix").and_then(|v| v.as_str()).unwrap_or("onnxruntime_profile_").to_string();
     o.optimized_model_filepath = obj.get("optimizedModelFilepath").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(String::from);
     o.config = string_map(obj.get("configEntries").unwrap_or(&Json::Null), "configEntries")?;
+    if let Some(v) = obj.get("seed").filter(|v| !v.is_null()) {
+        let s = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)).ok_or_else(|| err!(InvalidArgument, "seed must be an integer, got {v}"))?;
+        o.seed = Some(s as u64);
+    }
     if let Some(v) = o.config.get("session.max_tensor_bytes") {
         let n: usize = v.trim().parse().map_err(|_| err!(InvalidArgument, "config entry session.max_tensor_bytes must be a byte count, got '{v}'"))?;
         o.max_tensor_bytes = Some(n);

@@ -79,6 +79,7 @@ fn create(model: Model, opts_json: Option<&str>) -> Result<u64> {
             free_dimension_overrides: o.free_dims.clone(),
             initializer_overrides: o.initializers.clone(),
             max_tensor_bytes: o.max_tensor_bytes,
+            seed: o.seed,
         },
     )?;
     let info = info_json(&session, &o);

@@ -19,7 +19,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use graph::{Attribute, Function, Graph, Model, Node, ValueInfo};
 pub use kernel::{FnKernel, Kernel, NodeInfo, OpContext};
 pub use provider::{ExecutionProvider, KernelDef, KernelRegistry, TypeConstraint};
-pub use session::{execute_plan, ModelMeta, Plan, RunState, Session, SessionOptions, REWRITTEN_OPS};
+pub use session::{execute_plan, next_session_seed, ModelMeta, Plan, RunState, Session, SessionOptions, REWRITTEN_OPS};
 pub use tensor::{num_elements, shape_from_dims, Buffer, Device, DeviceBuffer, DeviceKind, Tensor};
 pub use value::{Dim, MapValue, TypeInfo, Value};
 

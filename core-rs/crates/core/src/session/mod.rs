@@ -40,6 +40,36 @@ pub struct SessionOptions {
     /// The largest tensor this session's kernels may allocate, below the runtime-wide cap
     /// (config entry `session.max_tensor_bytes`). A request over it is an InvalidArgument.
     pub max_tensor_bytes: Option<usize>,
+    /// Seed for the generators of random ops without a `seed` attribute (`set_seed`):
+    /// kernels created under it draw theirs from [`next_session_seed`].
+    pub seed: Option<u64>,
+}
+
+thread_local! {
+    /// (seed, draws so far) while a session with a seed compiles on this thread.
+    static SEED: std::cell::Cell<Option<(u64, u64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The next generator seed for a kernel being created under a session seed: the k-th
+/// draw of one session creation is a fixed mix of (seed, k), so the same model and seed
+/// give the same generators. None when the session has no seed.
+pub fn next_session_seed() -> Option<u64> {
+    SEED.with(|c| {
+        let (seed, k) = c.get()?;
+        c.set(Some((seed, k + 1)));
+        // SplitMix64 of seed + k: nearby seeds and draws give unrelated generators.
+        let mut z = seed.wrapping_add(k.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Some(z ^ (z >> 31))
+    })
+}
+
+fn with_seed<R>(seed: Option<u64>, f: impl FnOnce() -> R) -> R {
+    let outer = SEED.with(|c| c.replace(seed.map(|s| (s, 0))));
+    let r = f();
+    SEED.with(|c| c.set(outer));
+    r
 }
 
 #[derive(Clone, Debug, Default)]
@@ -110,7 +140,9 @@ impl Session {
             fold_constants: opts.optimization_level >= 1,
             fuse: opts.optimization_level >= 2,
         };
-        let plan = with_tensor_limit(opts.max_tensor_bytes, || compiler.compile(&model.graph, &HashMap::new(), &HashMap::new()))?;
+        let plan = with_seed(opts.seed, || {
+            with_tensor_limit(opts.max_tensor_bytes, || compiler.compile(&model.graph, &HashMap::new(), &HashMap::new()))
+        })?;
         let slot_of = |name: &str| plan.slots.iter().position(|s| s.name == name).expect("graph input has a slot");
         let feed_slots = inputs.iter().chain(&overridable).map(|v| slot_of(&v.name)).collect();
         let profiler = opts.enable_profiling.then(|| Arc::new(Profiler::new(&opts.profile_file_prefix)));

@@ -50,8 +50,12 @@ impl Mt19937 {
     }
 }
 
-/// A seed for ops run without one: differs per call.
+/// A seed for ops run without one: from the session's seed (`set_seed`) while a session
+/// that has one creates its kernels, else different on every call.
 pub fn fresh_seed() -> u32 {
+    if let Some(s) = onnxrun_core::next_session_seed() {
+        return (s ^ (s >> 32)) as u32;
+    }
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
