@@ -4,10 +4,10 @@
 //! are `gen(shape, seed)`, the same formula as the generating script. A naive f64
 //! attention checks larger shapes (blocking, grouped heads, 3-D layout, threads).
 
+mod math_support;
+
 use onnxrun_core::half::f16;
-use onnxrun_core::{Attribute, ErrorCode, Graph, Model, Node, RunState, Session, SessionOptions, Tensor, Value, ValueInfo};
-use onnxrun_cpu::CpuProvider;
-use std::sync::Arc;
+use onnxrun_core::{Attribute, ErrorCode, Tensor, Value};
 
 /// Runs one node; `None` inputs are omitted, outputs are all `n_outputs` (named).
 fn run(
@@ -18,28 +18,8 @@ fn run(
     n_outputs: usize,
     threads: usize,
 ) -> onnxrun_core::Result<Vec<Value>> {
-    let names: Vec<String> = inputs.iter().enumerate().map(|(i, v)| if v.is_some() { format!("in{i}") } else { String::new() }).collect();
-    let node = Node {
-        op_type: op.into(),
-        name: format!("test_{op}"),
-        inputs: names.clone(),
-        outputs: (0..n_outputs).map(|i| format!("out{i}")).collect(),
-        attrs: attrs.iter().map(|(n, a)| (n.to_string(), a.clone())).collect(),
-        ..Default::default()
-    };
-    let graph = Graph {
-        name: "test".into(),
-        nodes: vec![node],
-        inputs: names.iter().filter(|n| !n.is_empty()).map(|n| ValueInfo { name: n.clone(), ty: None, doc: String::new() }).collect(),
-        outputs: (0..n_outputs).map(|i| ValueInfo { name: format!("out{i}"), ty: None, doc: String::new() }).collect(),
-        ..Default::default()
-    };
-    let mut model = Model { ir_version: 10, graph, ..Default::default() };
-    model.opsets.insert(String::new(), opset);
-    let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(threads))], ..Default::default() })?;
-    let feeds: Vec<(usize, Value)> = inputs.into_iter().flatten().map(Value::from).enumerate().collect();
-    let fetch: Vec<usize> = (0..n_outputs).collect();
-    sess.run(feeds, &fetch, &RunState::default())
+    let inputs = inputs.into_iter().map(|t| t.map(Value::from)).collect();
+    math_support::run_node(op, opset, attrs.to_vec(), inputs, n_outputs, threads)
 }
 
 /// The generating script's inputs: ((i*7 + seed*13) mod 17) / 8 - 1.

@@ -3,10 +3,9 @@
 
 use super::attrs::{check_forward_shapes, ConvAttrs};
 use super::engine::{ConvElem, Forward};
+use super::float::{run_float, FloatConv};
 use crate::util::parallel::pool;
-use crate::util::real::{to_f32_vec, Real};
-use onnxrun_core::half::{bf16, f16};
-use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{ensure, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
 use onnxrun_linalg::ThreadPool;
 
 pub fn register(r: &mut KernelRegistry) {
@@ -55,19 +54,16 @@ impl Conv {
         onnxrun_core::num_elements(&out_shape)?;
         Ok(Plan { win, out_shape, n, c, m })
     }
+}
+
+impl FloatConv for Conv {
+    type Plan = Plan;
 
     fn run<T: ConvElem>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &[T], w: &[T], b: Option<&[T]>) -> Result<Vec<T>> {
         let len = crate::util::elems::check_size(<T as onnxrun_core::Element>::DTYPE, &p.out_shape)?;
         let mut y = vec![T::ZERO; len];
         Forward { win: &p.win, batch: p.n, c_in: p.c, c_out: p.m, group: self.attrs.group, x, w, bias: b }.run(pool, &mut y)?;
         Ok(y)
-    }
-
-    fn run_half<H: Real<A = f32>>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        let (xf, wf) = (to_f32_vec(x.data::<H>()?), to_f32_vec(w.data::<H>()?));
-        let bf = b.map(|b| b.data::<H>().map(to_f32_vec)).transpose()?;
-        let y = self.run::<f32>(pool, p, &xf, &wf, bf.as_deref())?;
-        Tensor::from_vec(p.out_shape.clone(), y.into_iter().map(H::from_acc).collect::<Vec<H>>())
     }
 }
 
@@ -76,19 +72,7 @@ impl Kernel for Conv {
         let (x, w, b) = (ctx.input(0)?, ctx.input(1)?, ctx.opt_input(2)?);
         let p = self.plan(x, w, b)?;
         let pool = pool(ctx);
-        let y = match x.dtype() {
-            DataType::Float => {
-                let bv = b.map(|b| b.data::<f32>()).transpose()?;
-                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f32>()?, w.data::<f32>()?, bv)?)?
-            }
-            DataType::Double => {
-                let bv = b.map(|b| b.data::<f64>()).transpose()?;
-                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f64>()?, w.data::<f64>()?, bv)?)?
-            }
-            DataType::Float16 => self.run_half::<f16>(pool, &p, x, w, b)?,
-            DataType::Bfloat16 => self.run_half::<bf16>(pool, &p, x, w, b)?,
-            dt => bail!(NotImplemented, "{}: Conv is not implemented for element type {dt}", self.attrs.node),
-        };
+        let y = run_float(self, pool, &p, &p.out_shape, (x, w, b), &self.attrs.node, "Conv")?;
         ctx.set_output(0, y)
     }
 }

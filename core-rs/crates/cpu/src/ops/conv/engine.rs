@@ -182,6 +182,17 @@ impl<T: ConvElem> Forward<'_, T> {
         T::ONE
     }
 
+    /// A pointwise (image, group) block: the image is the column matrix, multiplied tile
+    /// by tile (`nt` columns) into `block` in place.
+    fn pointwise_block(&self, pool: Option<&ThreadPool>, nt: usize, g: usize, xg: &[T], beta: T, block: &mut [T]) {
+        let (s_out, mg, ck) = (self.win.s_out(), self.c_out / self.group, self.c_in / self.group);
+        let wg = self.w_group(g);
+        for p0 in (0..s_out).step_by(nt) {
+            let w = nt.min(s_out - p0);
+            gemm(pool, false, mg, w, ck, wg, ck, &xg[p0..], s_out, beta, &mut block[p0..], s_out);
+        }
+    }
+
     /// One task per (image, group); each walks its column tiles and writes in place.
     fn by_pairs(&self, pool: Option<&ThreadPool>, nt: usize, y: &mut [T]) -> Result<()> {
         let win = self.win;
@@ -195,10 +206,7 @@ impl<T: ConvElem> Forward<'_, T> {
             let (xg, wg) = (self.x_group(n, g), self.w_group(g));
             let beta = self.prefill(g, block, s_out, s_out);
             if pointwise {
-                for p0 in (0..s_out).step_by(nt) {
-                    let w = nt.min(s_out - p0);
-                    gemm(None, false, mg, w, ck, wg, ck, &xg[p0..], s_out, beta, &mut block[p0..], s_out);
-                }
+                self.pointwise_block(None, nt, g, xg, beta, block);
                 return;
             }
             T::with_scratch(ck * nt.min(s_out), |col| {
@@ -274,10 +282,7 @@ impl<T: ConvElem> Forward<'_, T> {
             let (xg, wg) = (self.x_group(n, g), self.w_group(g));
             let beta = self.prefill(g, block, s_out, s_out);
             if pointwise {
-                for p0 in (0..s_out).step_by(nt) {
-                    let w = nt.min(s_out - p0);
-                    gemm(pool, false, mg, w, ck, wg, ck, &xg[p0..], s_out, beta, &mut block[p0..], s_out);
-                }
+                self.pointwise_block(pool, nt, g, xg, beta, block);
                 continue;
             }
             T::with_scratch(ck * s_out, |col| {

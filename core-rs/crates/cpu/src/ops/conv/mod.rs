@@ -8,6 +8,7 @@ mod conv_op;
 mod deform;
 mod depthwise;
 mod engine;
+mod float;
 mod quant;
 mod transpose;
 mod window;

@@ -6,11 +6,10 @@
 
 use super::attrs::{known_dims, non_negative, AutoPad, ConvAttrs};
 use super::engine::{gemm, ConvElem};
+use super::float::{run_float, FloatConv};
 use super::window::{col2im, Window};
 use crate::util::parallel::{for_chunks_mut, pool};
-use crate::util::real::{to_f32_vec, Real};
-use onnxrun_core::half::{bf16, f16};
-use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{bail, ensure, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
 use onnxrun_linalg::ThreadPool;
 
 pub fn register(r: &mut KernelRegistry) {
@@ -168,6 +167,10 @@ impl ConvTranspose {
         let win = Window { input: out, output: xs[2..].to_vec(), kernel: k, strides, dilations, pads };
         Ok(Plan { win, out_shape, n, c, m })
     }
+}
+
+impl FloatConv for ConvTranspose {
+    type Plan = Plan;
 
     fn run<T: ConvElem>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &[T], w: &[T], b: Option<&[T]>) -> Result<Vec<T>> {
         let win = &p.win;
@@ -202,13 +205,6 @@ impl ConvTranspose {
         }
         Ok(y)
     }
-
-    fn run_half<H: Real<A = f32>>(&self, pool: Option<&ThreadPool>, p: &Plan, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        let (xf, wf) = (to_f32_vec(x.data::<H>()?), to_f32_vec(w.data::<H>()?));
-        let bf = b.map(|b| b.data::<H>().map(to_f32_vec)).transpose()?;
-        let y = self.run::<f32>(pool, p, &xf, &wf, bf.as_deref())?;
-        Tensor::from_vec(p.out_shape.clone(), y.into_iter().map(H::from_acc).collect::<Vec<H>>())
-    }
 }
 
 impl Kernel for ConvTranspose {
@@ -216,19 +212,7 @@ impl Kernel for ConvTranspose {
         let (x, w, b) = (ctx.input(0)?, ctx.input(1)?, ctx.opt_input(2)?);
         let p = self.plan(x, w, b)?;
         let pool = pool(ctx);
-        let y = match x.dtype() {
-            DataType::Float => {
-                let bv = b.map(|b| b.data::<f32>()).transpose()?;
-                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f32>()?, w.data::<f32>()?, bv)?)?
-            }
-            DataType::Double => {
-                let bv = b.map(|b| b.data::<f64>()).transpose()?;
-                Tensor::from_vec(p.out_shape.clone(), self.run(pool, &p, x.data::<f64>()?, w.data::<f64>()?, bv)?)?
-            }
-            DataType::Float16 => self.run_half::<f16>(pool, &p, x, w, b)?,
-            DataType::Bfloat16 => self.run_half::<bf16>(pool, &p, x, w, b)?,
-            dt => bail!(NotImplemented, "{}: ConvTranspose is not implemented for element type {dt}", self.attrs.node),
-        };
+        let y = run_float(self, pool, &p, &p.out_shape, (x, w, b), &self.attrs.node, "ConvTranspose")?;
         ctx.set_output(0, y)
     }
 }
