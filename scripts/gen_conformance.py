@@ -24,7 +24,7 @@ Output (git-ignored), under .cache/conformance/node/:
       case (the op's function body inlined) the op of "<case>". rtol/atol are
       the TestCase's own.
   .stamp.json
-      onnx/numpy versions and this script's hash. When they match, a rerun
+      onnx/numpy versions, this script's hash and the Python lock's hash. When they match, a rerun
       only prints the count (use --force to regenerate anyway).
 
 The tree is built in a sibling temp folder and swapped in at the end, so an
@@ -42,6 +42,8 @@ import sys
 import time
 import warnings
 from importlib.metadata import version
+
+from python_lock import lock_sha256
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_PARENT = os.path.join(ROOT, ".cache", "conformance")
@@ -61,7 +63,7 @@ def stamp_content() -> dict:
     with open(os.path.abspath(__file__), "rb") as f:
         script_hash = hashlib.sha256(f.read()).hexdigest()
     # Package metadata, not imports: keeps the up-to-date check fast.
-    return {"onnx": version("onnx"), "numpy": version("numpy"), "script_sha256": script_hash}
+    return {"onnx": version("onnx"), "numpy": version("numpy"), "script_sha256": script_hash, "python_lock_sha256": lock_sha256()}
 
 
 def type_kind(tp: onnx.TypeProto | None, value) -> str:

@@ -1,6 +1,7 @@
 // Shared helpers for the npm scripts (plain Node, no dependencies).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,11 +43,16 @@ export function runCapture(cmd, args, opts = {}) {
   });
 }
 
-/** npm dependencies (deno, bun, onnxruntime-node) present? Installs them if not. */
+const NPM_STAMP = join(ROOT, "node_modules", ".onnxrun-lock.sha256");
+
+/** npm dependencies (deno, bun, onnxruntime-node) exactly as package-lock.json says: `npm ci` when the lock changed. */
 export function ensureNpmDeps() {
-  if (existsSync(BIN.deno) && existsSync(BIN.bun)) return;
-  log("installing npm dependencies (deno, bun, onnxruntime-node)");
-  runInherit(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund"]);
+  const want = createHash("sha256").update(readFileSync(join(ROOT, "package-lock.json"))).digest("hex");
+  const have = existsSync(NPM_STAMP) ? readFileSync(NPM_STAMP, "utf8").trim() : "";
+  if (have === want && existsSync(BIN.deno) && existsSync(BIN.bun)) return;
+  log("installing npm dependencies from package-lock.json (npm ci)");
+  runInherit(process.platform === "win32" ? "npm.cmd" : "npm", ["ci", "--no-audit", "--no-fund"]);
+  writeFileSync(NPM_STAMP, want + "\n");
 }
 
 function newestMtime(dir, skip) {
@@ -77,8 +83,8 @@ export function coreIsStale() {
   return sources > built;
 }
 
-/** cargo build --release -p onnxrun-capi. */
+/** cargo build --release --locked -p onnxrun-capi (Cargo.lock is the only source of versions). */
 export function buildCore() {
-  log("building the Rust core (cargo build --release -p onnxrun-capi)");
-  runInherit("cargo", ["build", "--release", "-p", "onnxrun-capi"], { cwd: CORE });
+  log("building the Rust core (cargo build --release --locked -p onnxrun-capi)");
+  runInherit("cargo", ["build", "--release", "--locked", "-p", "onnxrun-capi"], { cwd: CORE });
 }

@@ -30,6 +30,7 @@ import tempfile
 
 import numpy as np
 import onnxruntime as ort
+from python_lock import lock_sha256
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, ".cache", "models")
@@ -194,7 +195,7 @@ def wakeword(name: str) -> None:
 
 def main() -> None:
     stamp = os.path.join(OUT, ".stamp")
-    want = hashlib.sha256((STAMP_VERSION + json.dumps(SOURCES) + ort.__version__).encode()).hexdigest()
+    want = hashlib.sha256((STAMP_VERSION + json.dumps(SOURCES) + ort.__version__ + lock_sha256()).encode()).hexdigest()
     if os.path.exists(stamp) and open(stamp).read() == want:
         return
     shutil.rmtree(OUT, ignore_errors=True)

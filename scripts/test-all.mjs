@@ -31,7 +31,7 @@ const runners = [
   {
     name: "cargo test",
     cmd: "cargo",
-    args: ["test", "--release", "--workspace"],
+    args: ["test", "--release", "--locked", "--workspace"],
     cwd: join(ROOT, "core-rs"),
     parse: (out) => {
       let passed = 0, failed = 0, seen = false;

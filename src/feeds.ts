@@ -235,17 +235,32 @@ function checkShape(arg: NodeArg, dims: readonly number[], where: string): void 
 /**
  * Converts feed `x` for input `arg` into a native value. Returns the handle and whether
  * the caller owns it (OrtValues stay owned by their object). Borrowed buffers go into `keep`.
+ * `copy` (async runs) gives the library its own copy of every JS buffer: during an async
+ * run JS keeps running and could transfer or resize a borrowed one under the library.
  */
-export function feedToValue(x: unknown, arg: NodeArg, keep: unknown[]): { handle: bigint; owned: boolean } {
+export function feedToValue(
+  x: unknown,
+  arg: NodeArg,
+  keep: unknown[],
+  copy = false,
+): { handle: bigint; owned: boolean } {
   const where = `input '${arg.name}'`;
   if (x instanceof OrtValue) {
     x._checkFeed(arg, where, checkShape);
-    return { handle: x._handleForFeed(where), owned: false };
+    return x._feedHandle(where, copy);
   }
-  return { handle: build(x, factsOf(arg).type, arg, where, keep, true), owned: true };
+  return { handle: build(x, factsOf(arg).type, arg, where, keep, true, copy), owned: true };
 }
 
-function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unknown[], top: boolean): bigint {
+function build(
+  x: unknown,
+  t: TypeNode,
+  arg: NodeArg,
+  where: string,
+  keep: unknown[],
+  top: boolean,
+  copy: boolean,
+): bigint {
   const n = getNative();
   switch (t.kind) {
     case "tensor": {
@@ -259,14 +274,14 @@ function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unkno
         }
         throw e;
       }
-      return tensorToValue(tensor, keep);
+      return tensorToValue(tensor, keep, copy);
     }
     case "optional": {
       if (x === null || x === undefined) {
         return outHandle((out) => n.symbols.onnxrun_value_optional_create(0n, cstr(typeToString(t.elem)), out));
       }
       // The declared shape describes the optional, not its element: check the element's type only.
-      const inner = build(x, t.elem, arg, where, keep, false);
+      const inner = build(x, t.elem, arg, where, keep, false, copy);
       try {
         return outHandle((out) => n.symbols.onnxrun_value_optional_create(inner, null, out));
       } finally {
@@ -281,7 +296,7 @@ function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unkno
       }
       const items: bigint[] = [];
       try {
-        x.forEach((item, i) => items.push(build(item, t.elem, arg, `${where}[${i}]`, keep, false)));
+        x.forEach((item, i) => items.push(build(item, t.elem, arg, `${where}[${i}]`, keep, false, copy)));
         const arr = BigUint64Array.from(items);
         return outHandle((out) => n.symbols.onnxrun_value_sequence_create(arr, arr.length, out));
       } finally {
@@ -305,10 +320,10 @@ function build(x: unknown, t: TypeNode, arg: NodeArg, where: string, keep: unkno
         : new Tensor(keyInfo.name, entries.map(([k]) => (typeof k === "string" ? Number(k) : k)) as number[]);
       const valInfo = dtypeInfo(`tensor(${t.value.elem})`);
       const values = new Tensor(valInfo.name, entries.map(([, v]) => v) as number[]);
-      const kh = tensorToValue(keys, keep);
+      const kh = tensorToValue(keys, keep, copy);
       let vh = 0n;
       try {
-        vh = tensorToValue(values, keep);
+        vh = tensorToValue(values, keep, copy);
         return outHandle((out) => n.symbols.onnxrun_value_map_create(kh, vh, out));
       } finally {
         freeValueHandle(kh);

@@ -13,7 +13,7 @@ import type { RunOptions } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { _registerIOBinding, type InferenceSession } from "./session.ts";
 import type { Tensor } from "./tensor.ts";
-import { type DeviceName, deviceName, toDevice } from "./values.ts";
+import { checkBorrows, type DeviceName, deviceName, toDevice } from "./values.ts";
 
 interface BoundInput {
   index: number;
@@ -262,6 +262,11 @@ export class SessionIOBinding {
       throw new InvalidArgument("runWithIOBinding: no outputs are bound (use bindOutput)");
     }
     const ins = [...this.#inputs.values()];
+    // Bound host buffers are JS memory that may have been transferred or resized since binding.
+    for (const [name, b] of this.#inputs) {
+      checkBorrows(b.keep, `input '${name}'`);
+      for (const k of b.keep) if (k instanceof OrtValue) k._handleForFeed(`input '${name}'`);
+    }
     const feedIdx = Uint32Array.from(ins, (b) => b.index);
     const feeds = BigUint64Array.from(ins, (b) => b.handle);
     const fetchIdx = Uint32Array.from(this.#outputs, (o) => o.index);

@@ -368,12 +368,18 @@ export class SessionOptions {
     return [...this.#initializers.values(), ...this.#externalInitializers.values()];
   }
 
-  /** @internal The JSON the core reads (onnxrun_session_create_*: options_json). */
-  _toJson(): Record<string, unknown> {
+  /**
+   * @internal The JSON the core reads (onnxrun_session_create_*: options_json). An
+   * initializer over a JS buffer goes in as a copy (the session outlives any check we could
+   * make on the buffer); those copies are pushed to `temps` for the caller to free.
+   */
+  _toJson(temps: bigint[]): Record<string, unknown> {
     const env = envDefaults();
     const initializers: Record<string, string> = {};
     for (const [k, v] of [...this.#externalInitializers, ...this.#initializers]) {
-      initializers[k] = v._handleForFeed(`initializer '${k}'`).toString();
+      const { handle, owned } = v._feedHandle(`initializer '${k}'`, true);
+      if (owned) temps.push(handle);
+      initializers[k] = handle.toString();
     }
     const out: Record<string, unknown> = {
       enableCpuMemArena: this.#enableCpuMemArena,

@@ -1,7 +1,10 @@
 /**
  * OrtValue: a value held by the library (tensor, sequence, map, optional) on a device, or a
  * SparseTensor. A CPU OrtValue made from a Tensor shares the Tensor's memory (no copy), as
- * ONNX Runtime shares a numpy array's; on other devices the data is copied there.
+ * ONNX Runtime shares a numpy array's; on other devices the data is copied there. Shared
+ * memory stays under JS's control: every use first checks that the buffer was not
+ * transferred, detached or resized (InvalidArgument if it was), and async runs and
+ * session initializers take a copy. A SharedArrayBuffer is copied at creation.
  */
 import { dtypeInfo, type ElementTypeLike, sizeOf, type TensorType, type TypedArray } from "./dtypes.ts";
 import { InvalidArgument, NotImplemented } from "./errors.ts";
@@ -11,6 +14,8 @@ import type { SparseTensor } from "./sparse.ts";
 import { asTensor, type Tensor, type TensorLike } from "./tensor.ts";
 import {
   allocTensorValue,
+  Borrow,
+  checkBorrows,
   describe,
   type Description,
   DEVICE_NAMES,
@@ -131,8 +136,9 @@ export class OrtValue {
     return new OrtValue(INTERNAL, 0n, [], sparseTensor);
   }
 
-  #h(): bigint {
-    if (this.#closed) throw new InvalidArgument("OrtValue is closed");
+  #h(where = "OrtValue"): bigint {
+    if (this.#closed) throw new InvalidArgument(`${where}: OrtValue is closed`);
+    checkBorrows(this.#keep, where);
     return this.#handle;
   }
   #describe(): Description {
@@ -240,17 +246,27 @@ export class OrtValue {
     dst.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   }
 
-  /** @internal The handle to feed into a run. */
+  /** @internal The handle to feed into a synchronous call (its JS memory checked first). */
   _handleForFeed(where: string): bigint {
-    if (this.#closed) throw new InvalidArgument(`${where}: OrtValue is closed`);
-    if (this.#sparse) {
+    if (this.#sparse && !this.#closed) {
       throw new NotImplemented(`${where}: sparse tensor values can't be passed to the library yet (no C ABI for them)`);
     }
-    return this.#handle;
+    return this.#h(where);
+  }
+
+  /**
+   * @internal The handle for a feed; with `copy`, a value of its own (owned: true) when this
+   * one reads JS memory, which an async run or a session must not depend on.
+   */
+  _feedHandle(where: string, copy: boolean): { handle: bigint; owned: boolean } {
+    const handle = this._handleForFeed(where);
+    const borrow = copy ? this.#keep.find((k): k is Borrow => k instanceof Borrow) : undefined;
+    return borrow ? { handle: borrow.copyValue(where), owned: true } : { handle, owned: false };
   }
 
   /** @internal Checks this value against a model input before a run. */
   _checkFeed(arg: NodeArg, where: string, checkShape: (a: NodeArg, dims: readonly number[], w: string) => void): void {
+    if (!this.#sparse) this.#h(where);
     const have = this.dataType();
     // An empty optional holds nothing, so any optional input takes it.
     const emptyOptional = !this.hasValue() && arg.type.startsWith("optional(");

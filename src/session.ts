@@ -15,7 +15,7 @@ import { NodeArg, type NodeArgJson } from "./nodearg.ts";
 import { RunOptions, SessionOptions, type SessionOptionsInit } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { CPU_PROVIDER, getAllProviders, getAvailableProviders } from "./providers.ts";
-import { type DeviceName, type OutputValue, toDevice, valueToJs } from "./values.ts";
+import { Borrow, type DeviceName, type OutputValue, toDevice, valueToJs } from "./values.ts";
 import type { OrtDevice } from "./device.ts";
 
 /** A provider name, or [name, options] as Python's (name, dict) tuples. */
@@ -125,8 +125,10 @@ export class InferenceSession {
   ) {
     if (typeof pathOrBytes === "string") this.#source = { path: pathOrBytes };
     else if (pathOrBytes instanceof URL) this.#source = { path: fileURLToPath(pathOrBytes) };
-    else if (pathOrBytes instanceof Uint8Array) this.#source = { bytes: pathOrBytes };
-    else if (pathOrBytes instanceof ArrayBuffer) this.#source = { bytes: new Uint8Array(pathOrBytes) };
+    else if (pathOrBytes instanceof Uint8Array) {
+      // Another thread may write a SharedArrayBuffer while the library parses it: copy those.
+      this.#source = { bytes: pathOrBytes.buffer instanceof ArrayBuffer ? pathOrBytes : pathOrBytes.slice() };
+    } else if (pathOrBytes instanceof ArrayBuffer) this.#source = { bytes: new Uint8Array(pathOrBytes) };
     else throw new InvalidArgument("InferenceSession: pathOrBytes must be a file path, URL, Uint8Array or ArrayBuffer");
     this.#options = SessionOptions.from(sessOptions ?? new SessionOptions()).clone();
     this.#providers = normalizeProviders(providers, providerOptions);
@@ -164,9 +166,18 @@ export class InferenceSession {
   }
 
   #createNative(): void {
+    const temps: bigint[] = [];
+    try {
+      this.#createNativeWith(temps);
+    } finally {
+      temps.forEach(freeValueHandle);
+    }
+  }
+
+  #createNativeWith(temps: bigint[]): void {
     const n = getNative();
     const json: Record<string, unknown> = {
-      ...this.#options._toJson(),
+      ...this.#options._toJson(temps),
       providers: this.#providers,
       disableFallback: !this.#fallback,
     };
@@ -322,7 +333,8 @@ export class InferenceSession {
     return fetchIdx;
   }
 
-  #prepare(outputNames: readonly string[] | null | undefined, feeds: Feeds): Prepared {
+  /** `copy` (async runs): the library gets its own copy of every JS buffer (see feedToValue). */
+  #prepare(outputNames: readonly string[] | null | undefined, feeds: Feeds, copy = false): Prepared {
     this.#h();
     const fetchIdx = this.#fetchIndices(outputNames);
     if (feeds === null || typeof feeds !== "object") {
@@ -356,7 +368,7 @@ export class InferenceSession {
       for (let i = 0; i < names.length; i++) {
         const { index, arg } = this.#feedIndex.get(names[i])!;
         const value = isMap ? (feeds as Map<string, Feed>).get(names[i]) : (feeds as Record<string, Feed>)[names[i]];
-        const { handle, owned } = feedToValue(value, arg, prep.keep);
+        const { handle, owned } = feedToValue(value, arg, prep.keep, copy);
         if (owned) prep.owned.push(handle);
         else prep.keep.push(value);
         prep.feedIdx[i] = index;
@@ -376,6 +388,7 @@ export class InferenceSession {
   #runPrepared(prep: Prepared, runOptions?: RunOptions | null): BigUint64Array {
     const ro = runOptionsHandle(runOptions);
     const fetches = new BigUint64Array(prep.fetchIdx.length);
+    checkPrepared(prep);
     check(
       getNative().symbols.onnxrun_session_run(
         this.#h(),
@@ -461,7 +474,7 @@ export class InferenceSession {
     runOptions?: RunOptions | null,
   ): Promise<OutputValue[]> {
     const n = getNative();
-    const prep = this.#prepare(outputNames, feeds);
+    const prep = this.#prepare(outputNames, feeds, true);
     const fetches = new BigUint64Array(prep.fetchIdx.length);
     let job: bigint;
     try {
@@ -649,6 +662,18 @@ function runOptionsHandle(ro: RunOptions | null | undefined): bigint {
   if (ro === undefined || ro === null) return 0n;
   if (!(ro instanceof RunOptions)) throw new InvalidArgument("runOptions must be a RunOptions");
   return ro._native();
+}
+
+/**
+ * Re-checks every JS buffer the feeds borrow, right before the synchronous call: user code
+ * (a getter in the feeds object, say) may have run since a buffer was wrapped and
+ * transferred it away; nothing can run during the call itself.
+ */
+function checkPrepared(prep: Prepared): void {
+  for (const k of prep.keep) {
+    if (k instanceof Borrow) k.check("input");
+    else if (k instanceof OrtValue) k._handleForFeed("input");
+  }
 }
 
 function release(prep: Prepared): void {

@@ -1,14 +1,12 @@
 /**
  * Tensor: what ONNX Runtime's Python API returns as a numpy array. `data` is a TypedArray
  * (BigInt64Array for int64, Uint8Array for bool, Uint16Array for float16/bfloat16, string[]
- * for strings); `dims` its shape. Tensors returned by a run view the library's memory
- * without a copy: close() (or `using`) frees it at once, otherwise it is freed once the
- * data's ArrayBuffer is garbage collected.
+ * for strings); `dims` its shape. A Tensor's data is always JS memory (run outputs are
+ * copied out of the library as they are returned), so it lives as long as anything
+ * references it; close() only ends this Tensor's use of it.
  */
 import { type DTypeInfo, dtypeInfo, sizeOf, type TensorType, type TypedArray, typeOfArray } from "./dtypes.ts";
 import { InvalidArgument } from "./errors.ts";
-import { getNative } from "./ffi.ts";
-import { runtime } from "../bindings/mod.ts";
 
 export type TensorData = TypedArray | string[];
 
@@ -17,39 +15,6 @@ export interface TensorLike {
   data: TensorData | readonly number[] | readonly bigint[] | readonly boolean[];
   dims?: readonly number[];
   type?: TensorType;
-}
-
-/** Frees a native value once nothing can see its memory any more. */
-const viewRegistry = new FinalizationRegistry<bigint>((handle) => {
-  try {
-    getNative().symbols.onnxrun_value_free(handle);
-  } catch { /* library gone at exit */ }
-});
-
-/**
- * Native memory a Tensor views; freed exactly once: by close(), or when the object that
- * keeps the memory reachable is collected. In V8 (Deno) that is the ArrayBuffer (a
- * TypedArray holds its buffer). In JavaScriptCore (Bun) the ArrayBuffer object can be
- * collected while a TypedArray over it lives, so the TypedArray is watched instead.
- */
-export class NativeHold {
-  #handle: bigint;
-  constructor(handle: bigint, buffer: ArrayBuffer, array: ArrayBufferView) {
-    this.#handle = handle;
-    viewRegistry.register(runtime === "bun" ? array : buffer, handle, this);
-  }
-  get handle(): bigint {
-    return this.#handle;
-  }
-  get alive(): boolean {
-    return this.#handle !== 0n;
-  }
-  free(): void {
-    if (this.#handle === 0n) return;
-    viewRegistry.unregister(this);
-    getNative().symbols.onnxrun_value_free(this.#handle);
-    this.#handle = 0n;
-  }
 }
 
 function checkDims(dims: readonly number[], what: string): number[] {
@@ -111,14 +76,12 @@ interface InternalInit {
   type: TensorType;
   dims: readonly number[];
   data: TensorData;
-  hold: NativeHold | null;
 }
 
 export class Tensor {
   readonly #type: TensorType;
   readonly #dims: readonly number[];
   #data: TensorData | null;
-  readonly #hold: NativeHold | null;
 
   /**
    * new Tensor(type, data, dims?) or new Tensor(data, dims?) (type from the TypedArray class).
@@ -132,7 +95,6 @@ export class Tensor {
       this.#type = init.type;
       this.#dims = Object.freeze([...init.dims]);
       this.#data = init.data;
-      this.#hold = init.hold;
       return;
     }
     let type: TensorType;
@@ -165,12 +127,11 @@ export class Tensor {
     this.#type = info.name;
     this.#dims = Object.freeze(shape);
     this.#data = d;
-    this.#hold = null;
   }
 
-  /** @internal A tensor around validated data; `hold` owns the library memory it views. */
-  static _internal(type: TensorType, dims: readonly number[], data: TensorData, hold: NativeHold | null): Tensor {
-    return new (Tensor as unknown as new (t: symbol, i: InternalInit) => Tensor)(INTERNAL, { type, dims, data, hold });
+  /** @internal A tensor around validated data. */
+  static _internal(type: TensorType, dims: readonly number[], data: TensorData): Tensor {
+    return new (Tensor as unknown as new (t: symbol, i: InternalInit) => Tensor)(INTERNAL, { type, dims, data });
   }
 
   get type(): TensorType {
@@ -195,10 +156,9 @@ export class Tensor {
   get closed(): boolean {
     return this.#data === null;
   }
-  /** Frees library memory behind the data now (idempotent). Later `data` access throws. */
+  /** Ends this Tensor's use of its data (idempotent): later `data` access throws. Views taken earlier stay valid JS memory. */
   close(): void {
     this.#data = null;
-    this.#hold?.free();
   }
   dispose(): void {
     this.close();

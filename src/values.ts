@@ -1,12 +1,12 @@
 /**
- * Internal: moving values across the C ABI. JS → native borrows TypedArray memory (copy=0);
- * native → JS views tensor memory without a copy (strings and map entries are copied,
- * they have no TypedArray form).
+ * Internal: moving values across the C ABI. JS → native borrows TypedArray memory in place
+ * (checked before every later use, since JS can detach or resize it); native → JS copies
+ * into JS-owned memory, so no JS object ever views memory the library may free.
  */
 import { dtypeFromProto, dtypeInfo, sizeOf, type TensorType, type TypedArray } from "./dtypes.ts";
 import { InvalidArgument, NotImplemented } from "./errors.ts";
 import { check, cstr, freeValueHandle, getNative, outHandle, readString } from "./ffi.ts";
-import { NativeHold, Tensor } from "./tensor.ts";
+import { Tensor } from "./tensor.ts";
 
 export const VALUE_TENSOR = 1;
 export const VALUE_SEQUENCE = 2;
@@ -102,15 +102,65 @@ function dimsArray(dims: readonly number[]): BigInt64Array {
 
 const encoder = new TextEncoder();
 
+type Plain = { type: TensorType; dims: readonly number[]; data: TypedArray | string[] };
+
+const isShared = (b: ArrayBufferLike) => typeof SharedArrayBuffer !== "undefined" && b instanceof SharedArrayBuffer;
+const detached = (b: ArrayBufferLike) => (b as { detached?: boolean }).detached === true;
+
 /**
- * A native tensor value over `t`'s memory (borrowed: push `t.data` to `keep` and hold it
- * until the value is freed). Strings are copied by the library.
+ * JS memory a native value reads in place. JavaScript can take it away at any moment
+ * between calls (`transfer()`, `postMessage` transfer, `resize()`), and nothing pins it, so
+ * every use of such a value first calls check(): the view must still cover the same bytes
+ * at the same address. (Within one synchronous FFI call nothing else can run, so a check
+ * right before the call is enough; async runs copy instead.)
  */
-export function tensorToValue(
-  t: { type: TensorType; dims: readonly number[]; data: TypedArray | string[] },
-  keep: unknown[],
-  copy = false,
-): bigint {
+export class Borrow {
+  readonly tensor: Plain & { data: TypedArray };
+  readonly #bytes: number;
+  readonly #address: bigint;
+  constructor(tensor: Plain & { data: TypedArray }) {
+    const n = getNative();
+    this.tensor = tensor;
+    this.#bytes = tensor.data.byteLength;
+    this.#address = n.address(n.pointerOf(tensor.data));
+  }
+  check(where: string): void {
+    const a = this.tensor.data;
+    const resizable = (a.buffer as { resizable?: boolean }).resizable === true;
+    if (detached(a.buffer) || (!resizable && a.byteLength !== this.#bytes)) {
+      throw new InvalidArgument(
+        `${where}: the ArrayBuffer behind this value was transferred or detached; the library will not read it`,
+      );
+    }
+    if (a.byteLength !== this.#bytes) {
+      throw new InvalidArgument(
+        `${where}: the ArrayBuffer behind this value was resized (the view covered ${this.#bytes} bytes, now ${a.byteLength})`,
+      );
+    }
+    const n = getNative();
+    if (n.address(n.pointerOf(a)) !== this.#address) {
+      throw new InvalidArgument(`${where}: the ArrayBuffer behind this value moved; the library will not read it`);
+    }
+  }
+  /** A native value with its own copy of the bytes (checked first). */
+  copyValue(where: string): bigint {
+    this.check(where);
+    return tensorToValue(this.tensor, [], true);
+  }
+}
+
+/** check() of every Borrow in `keep`. */
+export function checkBorrows(keep: readonly unknown[], where: string): void {
+  for (const k of keep) if (k instanceof Borrow) k.check(where);
+}
+
+/**
+ * A native tensor value for `t`. Numeric data is borrowed in place (a Borrow goes into
+ * `keep`, to hold the array and to check it before later uses) unless `copy` is set or the
+ * memory is a SharedArrayBuffer, which another thread may write while the library reads
+ * it: those are copied. Strings are always copied.
+ */
+export function tensorToValue(t: Plain, keep: unknown[], copy = false): bigint {
   const n = getNative();
   const dims = dimsArray(t.dims);
   if (t.type === "string") {
@@ -135,12 +185,16 @@ export function tensorToValue(
   }
   const info = dtypeInfo(t.type);
   const data = t.data as TypedArray;
+  if (detached(data.buffer)) throw new InvalidArgument("tensor data: its ArrayBuffer was transferred or detached");
+  const borrow = !copy && data.byteLength > 0 && !isShared(data.buffer);
   // V8 keeps arrays under 64 bytes inside its moving heap; .buffer moves them to a stable
   // backing store, so the address the library borrows stays valid (JSC's heap doesn't move).
-  void data.buffer;
-  keep.push(data);
+  if (borrow) {
+    void data.buffer;
+    keep.push(new Borrow(t as Plain & { data: TypedArray }));
+  }
   return outHandle((out) =>
-    n.symbols.onnxrun_value_tensor_create(info.proto, dims, dims.length, data, data.byteLength, copy ? 1 : 0, out)
+    n.symbols.onnxrun_value_tensor_create(info.proto, dims, dims.length, data, data.byteLength, borrow ? 0 : 1, out)
   );
 }
 
@@ -180,34 +234,39 @@ function readStrings(d: Description): string[] {
 }
 
 /**
- * Takes ownership of tensor value `h` and returns a Tensor viewing its memory (strings:
- * copied, then `h` is freed). Device tensors are first copied to the host. Outputs are
- * values the library owns (never the borrowed feed memory; tests/values.test.ts checks).
+ * Takes ownership of tensor value `h` and returns a Tensor over a JS-owned copy of its
+ * elements; `h` is freed at once. Outputs then live exactly as long as the JS GC says:
+ * no view of library memory outlives it, close() frees nothing anyone can still see,
+ * and an unclosed output in a synchronous loop holds no native memory. Device tensors
+ * are first copied to the host.
  */
 export function tensorFromValue(h: bigint, d: Description = describe(h)): Tensor {
+  try {
+    return tensorCopy(h, d);
+  } finally {
+    freeValueHandle(h);
+  }
+}
+
+/** A JS-owned copy of tensor value `h` (not consumed). Device tensors are copied via the host. */
+function tensorCopy(h: bigint, d: Description): Tensor {
   if (d.deviceKind !== 0) {
     const host = toDevice(h, "cpu", 0);
-    freeValueHandle(h);
-    return tensorFromValue(host);
-  }
-  const info = dtypeFromProto(d.elemType);
-  if (info.name === "string") {
     try {
-      return Tensor._internal("string", d.dims, readStrings(d), null);
+      return tensorCopy(host, describe(host));
     } finally {
-      freeValueHandle(h);
+      freeValueHandle(host);
     }
   }
-  const n = getNative();
+  const info = dtypeFromProto(d.elemType);
+  if (info.name === "string") return Tensor._internal("string", d.dims, readStrings(d));
   const count = sizeOf(d.dims) * info.lanes;
   const Ctor = info.array!;
-  if (count === 0 || d.byteLen === 0) {
-    freeValueHandle(h);
-    return Tensor._internal(info.name, d.dims, new Ctor(0), null);
-  }
-  const buf = n.view(n.pointer(d.dataPtr), d.byteLen);
-  const array = new Ctor(buf, 0, count);
-  return Tensor._internal(info.name, d.dims, array, new NativeHold(h, buf, array));
+  if (count === 0 || d.byteLen === 0) return Tensor._internal(info.name, d.dims, new Ctor(0));
+  const n = getNative();
+  // slice() copies the library's bytes into a new JS-owned ArrayBuffer; the view is dropped.
+  const copy = n.view(n.pointer(d.dataPtr), d.byteLen).slice(0);
+  return Tensor._internal(info.name, d.dims, new Ctor(copy, 0, count));
 }
 
 /** A copy of a tensor value's elements as JS values (used for map keys and values). */
@@ -279,29 +338,9 @@ export function valueToJs(h: bigint): OutputValue {
   }
 }
 
-/** A JS-owned copy of tensor value `h` (not consumed). Device tensors are copied via the host. */
+/** A JS-owned copy of tensor value `h` (not consumed). */
 export function tensorCopyFromValue(h: bigint): Tensor {
   const d = describe(h);
   if (d.kind !== VALUE_TENSOR) throw new InvalidArgument(`value is not a tensor (it is ${valueTypeString(h)})`);
-  if (d.deviceKind !== 0) {
-    const view = tensorFromValue(toDevice(h, "cpu", 0));
-    try {
-      return Tensor._internal(
-        view.type,
-        view.dims,
-        view.type === "string" ? view.data : (view.data as TypedArray).slice(),
-        null,
-      );
-    } finally {
-      view.close();
-    }
-  }
-  const info = dtypeFromProto(d.elemType);
-  if (info.name === "string") return Tensor._internal("string", d.dims, readStrings(d), null);
-  const count = sizeOf(d.dims) * info.lanes;
-  const Ctor = info.array!;
-  if (count === 0 || d.byteLen === 0) return Tensor._internal(info.name, d.dims, new Ctor(0), null);
-  const n = getNative();
-  const view = new Ctor(n.view(n.pointer(d.dataPtr), d.byteLen), 0, count);
-  return Tensor._internal(info.name, d.dims, view.slice(), null);
+  return tensorCopy(h, d);
 }

@@ -125,7 +125,7 @@ test("the options JSON sent to the core holds every setting", () => {
   so.addSessionConfigEntry("a.b", "c");
   so.addFreeDimensionOverrideByName("batch", 4);
   so.addFreeDimensionOverrideByDenotation("DATA_BATCH", 8);
-  const j = so._toJson();
+  const j = so._toJson([]);
   assertEquals(j.intraOpNumThreads, 2);
   assertEquals(j.graphOptimizationLevel, 1);
   assertEquals(j.executionMode, 0);
