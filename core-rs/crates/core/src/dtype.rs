@@ -2,36 +2,39 @@
 
 use crate::Result;
 use half::{bf16, f16};
+use onnxrun_proto::tensor_proto::DataType as Wire;
 
+/// The runtime's element types. The numbers are the wire enum's (onnx-proto), the one
+/// place they are written; its `Undefined` and float6 types have no runtime element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum DataType {
-    Float = 1,
-    Uint8 = 2,
-    Int8 = 3,
-    Uint16 = 4,
-    Int16 = 5,
-    Int32 = 6,
-    Int64 = 7,
-    String = 8,
-    Bool = 9,
-    Float16 = 10,
-    Double = 11,
-    Uint32 = 12,
-    Uint64 = 13,
-    Complex64 = 14,
-    Complex128 = 15,
-    Bfloat16 = 16,
-    Float8E4M3FN = 17,
-    Float8E4M3FNUZ = 18,
-    Float8E5M2 = 19,
-    Float8E5M2FNUZ = 20,
-    Uint4 = 21,
-    Int4 = 22,
-    Float4E2M1 = 23,
-    Float8E8M0 = 24,
-    Uint2 = 25,
-    Int2 = 26,
+    Float = Wire::Float as i32,
+    Uint8 = Wire::Uint8 as i32,
+    Int8 = Wire::Int8 as i32,
+    Uint16 = Wire::Uint16 as i32,
+    Int16 = Wire::Int16 as i32,
+    Int32 = Wire::Int32 as i32,
+    Int64 = Wire::Int64 as i32,
+    String = Wire::String as i32,
+    Bool = Wire::Bool as i32,
+    Float16 = Wire::Float16 as i32,
+    Double = Wire::Double as i32,
+    Uint32 = Wire::Uint32 as i32,
+    Uint64 = Wire::Uint64 as i32,
+    Complex64 = Wire::Complex64 as i32,
+    Complex128 = Wire::Complex128 as i32,
+    Bfloat16 = Wire::Bfloat16 as i32,
+    Float8E4M3FN = Wire::Float8e4m3fn as i32,
+    Float8E4M3FNUZ = Wire::Float8e4m3fnuz as i32,
+    Float8E5M2 = Wire::Float8e5m2 as i32,
+    Float8E5M2FNUZ = Wire::Float8e5m2fnuz as i32,
+    Uint4 = Wire::Uint4 as i32,
+    Int4 = Wire::Int4 as i32,
+    Float4E2M1 = Wire::Float4e2m1 as i32,
+    Float8E8M0 = Wire::Float8e8m0 as i32,
+    Uint2 = Wire::Uint2 as i32,
+    Int2 = Wire::Int2 as i32,
 }
 
 impl DataType {

@@ -2,6 +2,7 @@
 //! not simply its first input's, and shapes where they follow directly (elementwise
 //! broadcast, MatMul, Transpose, Cast-like ops). Declared value_info always wins.
 
+use crate::broadcast::broadcast_dims;
 use crate::dtype::DataType;
 use crate::graph::{Attribute, Node};
 use crate::value::{Dim, TypeInfo};
@@ -143,26 +144,7 @@ fn dims_of(t: &Option<TypeInfo>) -> Option<Vec<Dim>> {
 fn broadcast_types(inputs: &[Option<TypeInfo>]) -> Option<TypeInfo> {
     let dtype = inputs.iter().flatten().find_map(|t| t.elem_dtype())?;
     let shapes: Option<Vec<Vec<Dim>>> = inputs.iter().map(dims_of).collect();
-    let shape = shapes.and_then(|shapes| {
-        let rank = shapes.iter().map(|s| s.len()).max()?;
-        let mut out = Vec::with_capacity(rank);
-        for i in 0..rank {
-            let mut d = Dim::Known(1);
-            for s in &shapes {
-                let k = (i + s.len()).checked_sub(rank).map(|j| s[j].clone()).unwrap_or(Dim::Known(1));
-                d = match (d, k) {
-                    (Dim::Known(1), k) => k,
-                    (d, Dim::Known(1)) => d,
-                    (Dim::Known(a), Dim::Known(b)) if a == b => Dim::Known(a),
-                    (Dim::Symbolic(a), Dim::Symbolic(b)) if a == b => Dim::Symbolic(a),
-                    (Dim::Known(a), _) | (_, Dim::Known(a)) => Dim::Known(a),
-                    _ => Dim::Unknown,
-                };
-            }
-            out.push(d);
-        }
-        Some(out)
-    });
+    let shape = shapes.map(|shapes| broadcast_dims(&shapes.iter().map(Vec::as_slice).collect::<Vec<_>>()));
     Some(TypeInfo::Tensor { dtype, shape })
 }
 

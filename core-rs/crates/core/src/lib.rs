@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod error;
+pub mod broadcast;
 pub mod dtype;
 pub mod graph;
 pub mod infer;
@@ -20,7 +21,7 @@ pub use graph::{Attribute, Function, Graph, Model, Node, ValueInfo};
 pub use kernel::{FnKernel, Kernel, NodeInfo, OpContext};
 pub use provider::{ExecutionProvider, KernelDef, KernelRegistry, TypeConstraint};
 pub use session::{execute_plan, next_session_seed, ModelMeta, Plan, RunState, Session, SessionOptions, REWRITTEN_OPS};
-pub use tensor::{num_elements, shape_from_dims, Buffer, Device, DeviceBuffer, DeviceKind, Tensor};
+pub use tensor::{byte_len, num_elements, shape_from_dims, Buffer, Device, DeviceBuffer, DeviceKind, Tensor};
 pub use value::{Dim, MapValue, TypeInfo, Value};
 
 /// Re-exported so kernels use the same `half` as the core.

@@ -165,7 +165,8 @@ pub fn shape_from_dims(dims: &[i64]) -> Result<Vec<usize>> {
     Ok(shape)
 }
 
-fn byte_len(dtype: DataType, shape: &[usize]) -> Result<usize> {
+/// Bytes of a `dtype` tensor of `shape` in memory, or an error where that overflows.
+pub fn byte_len(dtype: DataType, shape: &[usize]) -> Result<usize> {
     num_elements(shape)?.checked_mul(dtype.size()).ok_or_else(|| err!(InvalidArgument, "shape {shape:?} overflows"))
 }
 

@@ -5,6 +5,7 @@
 
 use crate::error::blas_err;
 use cudarc::cublas::{result as cb, sys as cbs};
+use onnxrun_core::broadcast::{broadcast_shape, broadcast_strides};
 use onnxrun_core::Result;
 
 /// Row-major `Y[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * Y`, over `batch` matrices
@@ -129,7 +130,7 @@ pub fn plan_matmul(a: &[usize], b: &[usize]) -> std::result::Result<MatMulPlan, 
         return Err(format!("MatMul shapes {a:?} and {b:?} do not match: inner dimensions {k} and {kb} differ"));
     }
     let (ba, bb) = (&a2[..a2.len() - 2], &b2[..b2.len() - 2]);
-    let batch = crate::broadcast::broadcast_shape(ba, bb).map_err(|e| format!("MatMul batch dimensions: {e}"))?;
+    let batch = broadcast_shape(&[ba, bb]).map_err(|e| format!("MatMul batch dimensions: {}", e.message))?;
     let mut out_shape = batch.clone();
     if a.len() > 1 {
         out_shape.push(m);
@@ -146,19 +147,21 @@ pub fn plan_matmul(a: &[usize], b: &[usize]) -> std::result::Result<MatMulPlan, 
         return Ok(MatMulPlan { out_shape, calls: vec![], zero_fill: true });
     }
     let (mk, kn, mn) = (m * k, k * n, m * n);
+    // Matrix-index strides of each operand in the batch (0 where it has size 1).
+    let r = batch.len();
+    let (sa, sb) = (broadcast_strides(ba, r, 1), broadcast_strides(bb, r, 1));
     let calls = if pb == 1 {
         // B is one matrix: A's batches stack into one tall [pa*M, K] matrix, one GEMM.
         vec![RowGemm::single(pa * m, n, k)]
     } else if pa == 1 {
         vec![RowGemm { stride_a: 0, stride_b: kn, stride_y: mn, batch: p, ..RowGemm::single(m, n, k) }]
-    } else if pad(ba, batch.len()) == pad(bb, batch.len()) {
+    } else if sa == sb {
+        // Both have the same batch shape: one strided batch.
         vec![RowGemm { stride_a: mk, stride_b: kn, stride_y: mn, batch: p, ..RowGemm::single(m, n, k) }]
     } else {
         // Mixed broadcasting: one strided batch along the innermost batch dim for each
         // index of the outer ones.
-        let r = batch.len();
         let inner = batch[r - 1];
-        let (sa, sb) = (batch_strides(ba, r), batch_strides(bb, r));
         let outer: usize = batch[..r - 1].iter().product();
         let mut calls = Vec::with_capacity(outer);
         for o in 0..outer {
@@ -183,25 +186,6 @@ pub fn plan_matmul(a: &[usize], b: &[usize]) -> std::result::Result<MatMulPlan, 
         calls
     };
     Ok(MatMulPlan { out_shape, calls, zero_fill: false })
-}
-
-fn pad(s: &[usize], r: usize) -> Vec<usize> {
-    let mut v = vec![1; r - s.len()];
-    v.extend_from_slice(s);
-    v
-}
-
-/// Matrix-index strides of a batch shape inside a broadcast batch of rank `r` (0 where
-/// the operand has size 1).
-fn batch_strides(s: &[usize], r: usize) -> Vec<usize> {
-    let p = pad(s, r);
-    let mut out = vec![0; r];
-    let mut acc = 1;
-    for d in (0..r).rev() {
-        out[d] = if p[d] == 1 { 0 } else { acc };
-        acc *= p[d];
-    }
-    out
 }
 
 /// A cuBLAS handle bound to the device stream.
@@ -312,9 +296,9 @@ mod tests {
         let b2: Vec<usize> = if bsh.len() == 1 { vec![bsh[0], 1] } else { bsh.to_vec() };
         let (m, k, n) = (a2[a2.len() - 2], a2[a2.len() - 1], b2[b2.len() - 1]);
         let (ba, bb) = (&a2[..a2.len() - 2], &b2[..b2.len() - 2]);
-        let batch = crate::broadcast::broadcast_shape(ba, bb).unwrap();
+        let batch = broadcast_shape(&[ba, bb]).unwrap();
         let r = batch.len();
-        let (sa, sb) = (batch_strides(ba, r), batch_strides(bb, r));
+        let (sa, sb) = (broadcast_strides(ba, r, 1), broadcast_strides(bb, r, 1));
         let p: usize = batch.iter().product();
         let mut y = vec![0.0; p * m * n];
         for bi in 0..p {

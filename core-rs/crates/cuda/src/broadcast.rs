@@ -1,7 +1,9 @@
 //! Numpy-style broadcasting of two operands, reduced to the fewest dimensions the kernel
-//! must walk. Pure host code; `Bcast` is the kernel-side descriptor (kernels/common.cuh).
+//! must walk (onnxrun_core::broadcast's rules). Pure host code; `Bcast` is the
+//! kernel-side descriptor (kernels/common.cuh).
 
 use cudarc::driver::DeviceRepr;
+use onnxrun_core::broadcast::broadcast_coalesced;
 
 pub const MAX_DIMS: usize = 8;
 
@@ -49,65 +51,11 @@ impl BinaryPlan {
     }
 }
 
-/// The broadcast of two shapes, or why they do not broadcast.
-pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
-    let r = a.len().max(b.len());
-    let pad = |s: &[usize], i: usize| if i < r - s.len() { 1 } else { s[i - (r - s.len())] };
-    (0..r)
-        .map(|i| {
-            let (x, y) = (pad(a, i), pad(b, i));
-            if x == y || y == 1 {
-                Ok(x)
-            } else if x == 1 {
-                Ok(y)
-            } else {
-                Err(format!("shapes {a:?} and {b:?} do not broadcast (dimension {i}: {x} vs {y})"))
-            }
-        })
-        .collect()
-}
-
-/// Row-major element strides of `shape` laid into an output of rank `r` (left-padded),
-/// 0 along every dimension where `shape` has size 1.
-fn strides_in(shape: &[usize], r: usize) -> Vec<usize> {
-    let mut s = vec![0usize; r];
-    let mut acc = 1usize;
-    for i in (0..shape.len()).rev() {
-        let o = r - shape.len() + i;
-        s[o] = if shape[i] == 1 { 0 } else { acc };
-        acc *= shape[i];
-    }
-    s
-}
-
+/// The plan for `a op b`; errors are messages for the caller to attach to its node.
 pub fn plan_binary(a: &[usize], b: &[usize]) -> Result<BinaryPlan, String> {
-    let out_shape = broadcast_shape(a, b)?;
-    let r = out_shape.len();
-    let (sa_full, sb_full) = (strides_in(a, r), strides_in(b, r));
-    let mut dims: Vec<usize> = Vec::new();
-    let mut sa: Vec<usize> = Vec::new();
-    let mut sb: Vec<usize> = Vec::new();
-    for i in 0..r {
-        let d = out_shape[i];
-        if d == 1 {
-            continue;
-        }
-        // Merge with the previous kept dim when both operands continue contiguously
-        // (stride of the outer dim = inner stride * inner size, 0 = 0 included).
-        if let (Some(&pd), Some(&pa), Some(&pb)) = (dims.last(), sa.last(), sb.last()) {
-            if pa == sa_full[i] * d && pb == sb_full[i] * d {
-                let k = dims.len() - 1;
-                dims[k] = pd * d;
-                sa[k] = sa_full[i];
-                sb[k] = sb_full[i];
-                continue;
-            }
-        }
-        dims.push(d);
-        sa.push(sa_full[i]);
-        sb.push(sb_full[i]);
-    }
-    Ok(BinaryPlan { out_shape, dims, sa, sb })
+    let c = broadcast_coalesced(&[a, b]).map_err(|e| e.message)?;
+    let [sa, sb]: [Vec<usize>; 2] = c.strides.try_into().expect("two operands, two stride lists");
+    Ok(BinaryPlan { out_shape: c.shape, dims: c.dims, sa, sb })
 }
 
 #[cfg(test)]
@@ -192,7 +140,7 @@ mod tests {
     #[test]
     fn incompatible_shapes_are_refused() {
         let e = plan_binary(&[2, 3], &[4]).unwrap_err();
-        assert!(e.contains("do not broadcast"), "{e}");
+        assert!(e.contains("cannot be broadcast"), "{e}");
     }
 
     #[test]

@@ -253,7 +253,7 @@ impl CudaProvider {
     /// An uninitialised device tensor (kernels write every element) and its address.
     pub(crate) fn empty(&self, dtype: DataType, shape: Vec<usize>) -> Result<(Tensor, u64)> {
         ensure!(dtype != DataType::String, NotImplemented, "string tensors cannot live on a CUDA device");
-        let bytes = onnxrun_core::num_elements(&shape)?.checked_mul(dtype.size()).ok_or_else(|| err!(InvalidArgument, "shape {shape:?} overflows"))?;
+        let bytes = onnxrun_core::byte_len(dtype, &shape)?;
         ensure!(
             bytes <= onnxrun_core::tensor::max_tensor_bytes(),
             InvalidArgument,

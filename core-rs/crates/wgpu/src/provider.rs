@@ -54,9 +54,7 @@ impl WgpuProvider {
 
     /// A device tensor of `shape` whose contents the caller will overwrite.
     pub(crate) fn uninit(&self, dtype: DataType, shape: Vec<usize>) -> Result<Tensor> {
-        let len = onnxrun_core::num_elements(&shape)?
-            .checked_mul(dtype.size())
-            .ok_or_else(|| invalid(format!("shape {shape:?} overflows")))?;
+        let len = onnxrun_core::byte_len(dtype, &shape)?;
         Ok(Tensor::from_device(dtype, shape, Box::new(GpuBuffer::new(&self.gpu, len)?)))
     }
 

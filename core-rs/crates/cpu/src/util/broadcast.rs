@@ -1,4 +1,5 @@
-//! Numpy-style multidirectional broadcasting (ONNX "Broadcasting.md").
+//! Iteration over numpy-style multidirectional broadcasts (the shape and stride rules are
+//! onnxrun_core::broadcast's).
 //!
 //! `Broadcast::new(&[a.shape(), b.shape(), ...])` gives the output shape and an iteration
 //! plan over *runs*: stretches of the output that are contiguous and along which every
@@ -13,29 +14,11 @@
 //! `index_map` gives each output element's flat index into one input, for gathers
 //! (Expand, Where on strings, ...).
 
-use onnxrun_core::{bail, Result};
+use onnxrun_core::broadcast::{broadcast_coalesced, Coalesced};
+use onnxrun_core::Result;
 use onnxrun_linalg::ThreadPool;
 use std::mem::MaybeUninit;
 use std::ops::Range;
-
-/// The output shape of broadcasting `shapes` together, or an error naming the first
-/// incompatible pair of dimensions.
-pub fn broadcast_shape(shapes: &[&[usize]]) -> Result<Vec<usize>> {
-    let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
-    let mut out = vec![1usize; rank];
-    for s in shapes {
-        let pad = rank - s.len();
-        for (i, &d) in s.iter().enumerate() {
-            let o = &mut out[pad + i];
-            if *o == 1 {
-                *o = d;
-            } else if d != 1 && d != *o {
-                bail!(InvalidArgument, "shapes {:?} cannot be broadcast together (dimension {} is {} vs {})", shapes, i + pad, *o, d);
-            }
-        }
-    }
-    Ok(out)
-}
 
 /// An iteration plan for several inputs broadcast to one output (all row-major contiguous).
 #[derive(Clone, Debug)]
@@ -50,47 +33,13 @@ pub struct Broadcast {
 
 impl Broadcast {
     pub fn new(shapes: &[&[usize]]) -> Result<Broadcast> {
-        let shape = broadcast_shape(shapes)?;
+        let Coalesced { shape, mut dims, mut strides } = broadcast_coalesced(shapes)?;
         let len = onnxrun_core::num_elements(&shape)?;
-        let rank = shape.len();
-        let n = shapes.len();
-        // Whether input k is "real" (not broadcast) along output dim d; dims of size 1 drop out.
-        let real = |k: usize, d: usize| -> bool {
-            let pad = rank - shapes[k].len();
-            d >= pad && shapes[k][d - pad] != 1
-        };
-        let mut dims: Vec<usize> = Vec::new();
-        let mut pattern: Vec<Vec<bool>> = Vec::new();
-        for d in 0..rank {
-            if shape[d] == 1 {
-                continue;
-            }
-            let p: Vec<bool> = (0..n).map(|k| real(k, d)).collect();
-            match (dims.last_mut(), pattern.last()) {
-                (Some(last), Some(lp)) if *lp == p => *last *= shape[d],
-                _ => {
-                    dims.push(shape[d]);
-                    pattern.push(p);
-                }
-            }
-        }
+        // One element: a single run of length 1 that every input stays put along.
         if dims.is_empty() {
             dims.push(1);
-            pattern.push(vec![false; n]);
+            strides.iter_mut().for_each(|s| s.push(0));
         }
-        let strides = (0..n)
-            .map(|k| {
-                let mut st = vec![0usize; dims.len()];
-                let mut acc = 1usize;
-                for d in (0..dims.len()).rev() {
-                    if pattern[d][k] {
-                        st[d] = acc;
-                        acc *= dims[d];
-                    }
-                }
-                st
-            })
-            .collect();
         Ok(Broadcast { shape, len, dims, strides })
     }
 
@@ -402,8 +351,8 @@ mod tests {
 
     #[test]
     fn incompatible_shapes_are_errors() {
-        assert!(broadcast_shape(&[&[2, 3], &[4]]).is_err());
-        assert_eq!(broadcast_shape(&[&[2, 1], &[5, 1, 3]]).unwrap(), vec![5, 2, 3]);
+        assert!(Broadcast::new(&[&[2, 3], &[4]]).is_err());
+        assert_eq!(Broadcast::new(&[&[2, 1], &[5, 1, 3]]).unwrap().shape(), &[5, 2, 3]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ impl Kernel for MatMul {
         let plan = plan_matmul(a.shape(), b.shape()).map_err(|e| err!(InvalidArgument, "{}: {e}", ctx.node.describe()))?;
         let (out, y) = p.empty(DataType::Float, plan.out_shape.clone())?;
         if plan.zero_fill {
-            p.zero(y, out.len() * 4)?;
+            p.zero(y, out.len() * DataType::Float.size())?;
         }
         if !plan.calls.is_empty() {
             let (pa, pb) = (p.ptr_of(a, "input A")?, p.ptr_of(b, "input B")?);
@@ -87,7 +87,7 @@ impl Kernel for Gemm {
         }
         if k == 0 {
             if beta == 0.0 {
-                p.zero(y, m * n * 4)?;
+                p.zero(y, m * n * DataType::Float.size())?;
             }
             return ctx.set_output(0, out);
         }

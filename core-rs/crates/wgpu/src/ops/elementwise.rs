@@ -3,7 +3,8 @@
 
 use super::{float_input, provider};
 use crate::pipelines::Shader;
-use crate::shape::{broadcast, broadcast_strides, coalesce, pack, to_u32, MAX_DIMS};
+use crate::shape::{pack, to_u32, MAX_DIMS};
+use onnxrun_core::broadcast::broadcast_coalesced;
 use onnxrun_core::{DataType, Kernel, KernelDef, KernelRegistry, OpContext, Result};
 
 const F32: &[DataType] = &[DataType::Float];
@@ -62,26 +63,23 @@ impl Kernel for Binary {
         let p = provider(ctx)?;
         let a = float_input(ctx, p, 0)?;
         let b = float_input(ctx, p, 1)?;
-        let shape = broadcast(a.shape(), b.shape()).ok_or_else(|| {
+        let c = broadcast_coalesced(&[a.shape(), b.shape()]).map_err(|_| {
             onnxrun_core::Error::new(
                 onnxrun_core::ErrorCode::InvalidArgument,
                 format!("{}: shapes {:?} and {:?} cannot be broadcast", ctx.node.describe(), a.shape(), b.shape()),
             )
         })?;
-        let out = p.uninit(DataType::Float, shape.clone())?;
+        let out = p.uninit(DataType::Float, c.shape.clone())?;
         let n = out.len();
         if n > 0 {
-            let sa = broadcast_strides(a.shape(), &shape, 1);
-            let sb = broadcast_strides(b.shape(), &shape, 1);
-            let (dims, strides) = coalesce(&shape, &[sa, sb]);
             let what = ctx.node.describe();
             let params = ShapeParams {
                 n: to_u32(n, &what)?,
-                rank: dims.len() as u32,
+                rank: c.dims.len() as u32,
                 _pad: [0; 2],
-                dims: pack(&dims, &what)?,
-                a_strides: pack(&strides[0], &what)?,
-                b_strides: pack(&strides[1], &what)?,
+                dims: pack(&c.dims, &what)?,
+                a_strides: pack(&c.strides[0], &what)?,
+                b_strides: pack(&c.strides[1], &what)?,
             };
             let bufs = [(1, p.buffer(&a)?), (2, p.buffer(&b)?), (3, p.buffer(&out)?)];
             p.gpu().dispatch(Shader::Elementwise, self.0, bytemuck::bytes_of(&params), &bufs, groups(n))?;

@@ -4,7 +4,8 @@
 use super::{float_input, provider};
 use crate::pipelines::Shader;
 use crate::provider::WgpuProvider;
-use crate::shape::{broadcast, broadcast_strides, coalesce, pack, to_u32, MAX_DIMS};
+use crate::shape::{pack, to_u32, MAX_DIMS};
+use onnxrun_core::broadcast::{broadcast_shape, broadcast_strides, coalesce};
 use onnxrun_core::{DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
 
 const F32: &[DataType] = &[DataType::Float];
@@ -136,8 +137,8 @@ impl Kernel for MatMul {
             return Err(invalid(ctx, format!("shapes {:?} and {:?} do not agree on the inner dimension", a.shape(), b.shape())));
         }
         let (ba, bb) = (&a2[..a2.len() - 2], &b2[..b2.len() - 2]);
-        let batch = broadcast(ba, bb)
-            .ok_or_else(|| invalid(ctx, format!("batch dimensions of {:?} and {:?} cannot be broadcast", a.shape(), b.shape())))?;
+        let batch = broadcast_shape(&[ba, bb])
+            .map_err(|_| invalid(ctx, format!("batch dimensions of {:?} and {:?} cannot be broadcast", a.shape(), b.shape())))?;
         let mut shape = batch.clone();
         if a.rank() > 1 {
             shape.push(m);
@@ -146,8 +147,8 @@ impl Kernel for MatMul {
             shape.push(n);
         }
         let out = p.uninit(DataType::Float, shape)?;
-        let sa = broadcast_strides(ba, &batch, m * k);
-        let sb = broadcast_strides(bb, &batch, k * n);
+        let sa = broadcast_strides(ba, batch.len(), m * k);
+        let sb = broadcast_strides(bb, batch.len(), k * n);
         let (batch_dims, strides) = coalesce(&batch, &[sa, sb]);
         let what = ctx.node.describe();
         Launch {
@@ -218,11 +219,11 @@ impl Kernel for Gemm {
             None => None,
             Some(c) => {
                 let s = c.shape();
-                let fits = s.len() <= 2 && broadcast(s, &[m, n]).as_deref() == Some(&[m, n][..]);
+                let fits = s.len() <= 2 && broadcast_shape(&[s, &[m, n]]).is_ok_and(|b| b == [m, n]);
                 if !fits {
                     return Err(invalid(ctx, format!("C of shape {s:?} does not broadcast to [{m}, {n}]")));
                 }
-                let st = broadcast_strides(s, &[m, n], 1);
+                let st = broadcast_strides(s, 2, 1);
                 Some((st[0], st[1]))
             }
         };

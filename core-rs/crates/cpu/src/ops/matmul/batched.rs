@@ -3,11 +3,11 @@
 //! batch, over the pool either across batches or inside each product.
 
 use super::int_gemm::{int_gemm, IntElem};
-use crate::util::broadcast::broadcast_shape;
 #[allow(unused_imports)]
 use crate::return_or_value; // used by the dispatch macros
 use crate::util::parallel::{for_chunks_mut, PARALLEL_MIN_WORK};
 use crate::util::real::to_f32_vec;
+use onnxrun_core::broadcast::{broadcast_shape, broadcast_strides};
 use onnxrun_core::half::{bf16, f16};
 use onnxrun_core::{bail, ensure, num_elements, DataType, Result, Tensor};
 use onnxrun_linalg::{dgemm, sgemm, ThreadPool};
@@ -52,19 +52,8 @@ impl MatMulPlan {
         if nbb == 1 && na == nb {
             return Ok(MatMulPlan { out_shape, m: m * nb, n, k, batches: vec![(0, 0)] });
         }
-        let strides = |s: &[usize]| -> Vec<usize> {
-            let rank = batch_shape.len();
-            let mut st = vec![0usize; rank];
-            let mut acc = 1usize;
-            for d in (0..s.len()).rev() {
-                if s[d] != 1 {
-                    st[rank - s.len() + d] = acc;
-                }
-                acc *= s[d];
-            }
-            st
-        };
-        let (sa, sb) = (strides(ab), strides(bb));
+        let rank = batch_shape.len();
+        let (sa, sb) = (broadcast_strides(ab, rank, 1), broadcast_strides(bb, rank, 1));
         let mut batches = Vec::with_capacity(nb);
         let mut idx = vec![0usize; batch_shape.len()];
         for _ in 0..nb {

@@ -118,16 +118,14 @@ impl Default for CastOpts {
     }
 }
 
+/// Held as a Rust element type: the types `dispatch_all!` binds.
 fn is_plain(dt: DataType) -> bool {
-    use DataType::*;
-    matches!(dt, Float | Double | Float16 | Bfloat16 | Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64 | Bool)
+    crate::dispatch_all!(dt, T => true, else false)
 }
 
 macro_rules! with_plain {
     ($dt:expr, $T:ident => $body:expr) => {
-        $crate::dispatch!($dt, $T => $body,
-            [f32, f64, f16, bf16, i8, i16, i32, i64, u8, u16, u32, u64, bool],
-            else bail!(InvalidArgument, "Cast: unsupported element type {}", $dt))
+        $crate::dispatch_all!($dt, $T => $body, else bail!(InvalidArgument, "Cast: unsupported element type {}", $dt))
     };
 }
 
