@@ -115,6 +115,28 @@ export const symbols = {
     ],
     result: "i32",
   },
+  onnxrun_jobs_notify_enable: {
+    parameters: [
+      "buffer", // uint64_t *out_queue
+    ],
+    result: "i32",
+  },
+  onnxrun_jobs_wait_done: {
+    parameters: [
+      "u64", // uint64_t queue
+      "buffer", // uint64_t *out_ids
+      "usize", // size_t cap
+      "buffer", // size_t *out_n
+      "u32", // uint32_t timeout_ms
+    ],
+    result: "i32",
+  },
+  onnxrun_jobs_notify_disable: {
+    parameters: [
+      "u64", // uint64_t queue
+    ],
+    result: "i32",
+  },
   onnxrun_session_end_profiling: {
     parameters: [
       "u64", // onnxrun_handle session

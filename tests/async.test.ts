@@ -1,7 +1,12 @@
 /** runAsync: Promise and callback forms, concurrency, terminate, under both runtimes. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import process from "node:process";
 import * as rt from "../src/mod.ts";
-import { assert, assertEquals, assertRejects, runtime, test } from "./harness.ts";
-import { matmulChain } from "./helpers/onnx_builder.ts";
+import { assert, assertEquals, assertRejects, ROOT, runtime, test } from "./harness.ts";
+import { collect } from "./helpers/gc.ts";
+import { matmulChain, unaryModel } from "./helpers/onnx_builder.ts";
 
 const x = () => new Float32Array(60).map((_, i) => (i - 30) / 5);
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -88,4 +93,52 @@ test("terminate stops a run that is already going", async () => {
   using quick = new rt.InferenceSession(matmulChain(2, 4));
   const [y] = (await quick.runAsync(null, { X: new Float32Array(16).fill(2) }, ro)) as rt.Tensor[];
   assertEquals(Array.from(y.data as Float32Array), new Array(16).fill(2));
+});
+
+test(`many sequential runAsync calls resolve with their own values and leave no handles (${runtime})`, async () => {
+  using sess = new rt.InferenceSession(unaryModel("Identity", [1]));
+  const once = async (v: number) => {
+    const [y] = (await sess.runAsync(null, { X: new Float32Array([v]) })) as rt.Tensor[];
+    const got = (y.data as Float32Array)[0];
+    y.close();
+    return got;
+  };
+  await once(0); // Bun starts its completion waiter here
+  await collect(); // earlier tests' unclosed values go first
+  const base = rt.liveHandles();
+  for (let k = 1; k <= 300; k++) assertEquals(await once(k), k);
+  assertEquals(rt.liveHandles(), base, "live handles after 300 async runs");
+});
+
+test(`a script exits by itself after runAsync: awaited, in a terminated Worker, left in flight (${runtime})`, () => {
+  const dir = mkdtempSync(`${tmpdir()}/onnxrun-async-`);
+  const imports = `import * as rt from ${JSON.stringify(`${ROOT}src/mod.ts`)};
+import { matmulChain, unaryModel } from ${JSON.stringify(`${ROOT}tests/helpers/onnx_builder.ts`)};
+const once = async (v: number) => {
+  const tiny = new rt.InferenceSession(unaryModel("Identity", [1]));
+  return ((await tiny.runAsync(null, { X: new Float32Array([v]) }))[0] as rt.Tensor).data[0];
+};
+`;
+  try {
+    writeFileSync(`${dir}/worker.ts`, `${imports}postMessage(await once(5));\n`);
+    writeFileSync(
+      `${dir}/exit.ts`,
+      `${imports}console.log("awaited", await once(7));
+const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+console.log("worker", await new Promise((r) => (w.onmessage = (e) => r(e.data))));
+w.terminate(); // Bun waits for the Worker's own waiter Worker here
+const slow = new rt.InferenceSession(matmulChain(20, 128));
+slow.runAsync(null, { X: new Float32Array(128 * 128).fill(3) })
+  .then((r) => console.log("in flight", ((r[0] as rt.Tensor).data as Float32Array)[0]));
+`,
+    );
+    const script = `${dir}/exit.ts`;
+    const args = runtime === "deno" ? ["run", "-A", script] : [script];
+    // A generous limit: the failure this catches is a process kept alive by a waiter.
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env: process.env, timeout: 30_000 });
+    assertEquals(r.status, 0, `exit status (signal ${r.signal}); stderr: ${r.stderr}`);
+    assertEquals(r.stdout.trim().split("\n"), ["awaited 7", "worker 5", "in flight 3"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

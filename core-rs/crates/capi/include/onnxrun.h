@@ -105,6 +105,21 @@ onnxrun_status onnxrun_job_wait(onnxrun_handle job);
 /* Takes the result of a finished job and frees the job handle: returns the run's status
  * and fills fetches like onnxrun_session_run. */
 onnxrun_status onnxrun_job_finish(onnxrun_handle job, onnxrun_handle *fetches, size_t n_fetches);
+/* Completion notices, for runtimes with no nonblocking FFI calls (Bun): opens a done queue
+ * for the calling thread (or returns the one it has) in *out_queue. Each job this thread
+ * starts afterwards pushes its handle on that queue once it finished. Queues are not
+ * handles (onnxrun_live_handles does not count them). */
+onnxrun_status onnxrun_jobs_notify_enable(uint64_t *out_queue);
+/* Blocks until the queue holds finished jobs, then moves up to cap (>= 1) of their handles
+ * to out_ids and their number to *out_n; *out_n = 0 after timeout_ms (0: never blocks,
+ * UINT32_MAX: no limit). Callable from any thread. INVALID_ARGUMENT once the queue is
+ * closed, also for a call blocked in it at that moment. A handle may already be finished
+ * and freed by the time it is read here (ignore unknown ones). */
+onnxrun_status onnxrun_jobs_wait_done(uint64_t queue, uint64_t *out_ids, size_t cap, size_t *out_n,
+                                      uint32_t timeout_ms);
+/* Closes the queue: wakes its waiter, and later jobs push nothing. A queue also closes when
+ * the thread that opened it ends. */
+onnxrun_status onnxrun_jobs_notify_disable(uint64_t queue);
 /* Writes the profile (Chrome trace JSON) and returns its file path. */
 const char *onnxrun_session_end_profiling(onnxrun_handle session);
 onnxrun_status onnxrun_session_free(onnxrun_handle session);

@@ -1,12 +1,20 @@
-//! Runs on a library thread, so neither runtime's event loop blocks: Deno awaits
-//! `onnxrun_job_wait` as a nonblocking call, Bun polls `onnxrun_job_poll`.
+//! Async runs: each job runs on a library thread, so neither runtime's event loop blocks.
+//! Deno awaits `onnxrun_job_wait` as a nonblocking call. Bun has no nonblocking calls and
+//! its threadsafe callbacks are unreliable, so a thread that enabled notices gets the ids
+//! of the jobs it started pushed on its own done queue as they finish; a Bun Worker
+//! blocks in `onnxrun_jobs_wait_done` and posts them to the JS thread. The queue is per
+//! starting thread so that two JS threads using the library never take each other's ids.
 
 use crate::ffi::{out, wrap};
 use crate::handles::{self, Entry};
 use crate::session::{execute, SessionEntry};
 use crate::values::ValueEntry;
 use onnxrun_core::{bail, Error, ErrorCode, Result, RunState, Value};
-use std::sync::{Arc, Condvar, Mutex};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 pub struct Prepared {
     pub session: Arc<SessionEntry>,
@@ -24,14 +32,143 @@ pub struct Job {
 pub fn start(p: Prepared) -> u64 {
     let job = Arc::new(Job { result: Mutex::new(None), done: Condvar::new() });
     let id = handles::insert(Entry::Job(job.clone()));
+    let notify = THREAD_QUEUE.with(|t| t.borrow().as_ref().map(|t| t.1.clone()));
     std::thread::spawn(move || {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p)))
             .unwrap_or_else(|_| Err(Error::new(ErrorCode::RuntimeException, "internal error (panic) during the run")));
-        let mut slot = job.result.lock().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(r);
-        job.done.notify_all();
+        {
+            let mut slot = job.result.lock().unwrap_or_else(|e| e.into_inner());
+            *slot = Some(r);
+            job.done.notify_all();
+        }
+        // After the result is in: whoever gets the id can finish the job at once.
+        if let Some(q) = notify {
+            q.push(id);
+        }
     });
     id
+}
+
+/// Ids of finished jobs, for one starting thread. `None` once closed.
+struct DoneQueue {
+    ids: Mutex<Option<VecDeque<u64>>>,
+    ready: Condvar,
+}
+
+impl DoneQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<VecDeque<u64>>> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, id: u64) {
+        if let Some(q) = self.lock().as_mut() {
+            q.push_back(id);
+            self.ready.notify_all();
+        }
+    }
+}
+
+/// A thread's queue and its id; closed when the thread ends (a terminated Bun Worker, say).
+struct ThreadQueue(u64, Arc<DoneQueue>);
+
+impl Drop for ThreadQueue {
+    fn drop(&mut self) {
+        let _ = close(self.0);
+    }
+}
+
+thread_local! {
+    /// The calling thread's queue, once it enabled notices.
+    static THREAD_QUEUE: RefCell<Option<ThreadQueue>> = const { RefCell::new(None) };
+}
+
+/// Open queues by id (the waiter calls in from another thread).
+fn queues() -> std::sync::MutexGuard<'static, HashMap<u64, Arc<DoneQueue>>> {
+    static Q: OnceLock<Mutex<HashMap<u64, Arc<DoneQueue>>>> = OnceLock::new();
+    Q.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn closed(id: u64) -> Error {
+    Error::new(ErrorCode::InvalidArgument, format!("job done queue {id} is closed or was never opened"))
+}
+
+/// Wakes a blocked waiter, which then gets the closed error; later jobs of the starting
+/// thread push to nothing.
+fn close(id: u64) -> Result<()> {
+    let q = queues().remove(&id).ok_or_else(|| closed(id))?;
+    *q.lock() = None;
+    q.ready.notify_all();
+    Ok(())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn onnxrun_jobs_notify_enable(out_queue: *mut u64) -> i32 {
+    wrap(|| {
+        let id = THREAD_QUEUE.with(|t| {
+            let mut t = t.borrow_mut();
+            match &*t {
+                Some(ThreadQueue(id, q)) if q.lock().is_some() => *id,
+                _ => {
+                    // Its own counter: queues are not handles, so live-handle counts stay as they were.
+                    static NEXT: AtomicU64 = AtomicU64::new(1);
+                    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+                    let q = Arc::new(DoneQueue { ids: Mutex::new(Some(VecDeque::new())), ready: Condvar::new() });
+                    queues().insert(id, q.clone());
+                    *t = Some(ThreadQueue(id, q));
+                    id
+                }
+            }
+        });
+        // SAFETY: writable out-pointer.
+        unsafe { out(out_queue, id, "out_queue") }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn onnxrun_jobs_wait_done(
+    queue_id: u64,
+    out_ids: *mut u64,
+    cap: usize,
+    out_n: *mut usize,
+    timeout_ms: u32,
+) -> i32 {
+    wrap(|| {
+        if out_ids.is_null() || cap == 0 {
+            bail!(InvalidArgument, "out_ids must hold at least one id");
+        }
+        let q = queues().get(&queue_id).cloned().ok_or_else(|| closed(queue_id))?;
+        let deadline = (timeout_ms != u32::MAX).then(|| Instant::now() + Duration::from_millis(timeout_ms.into()));
+        let mut ids = q.lock();
+        let n = loop {
+            let Some(pending) = ids.as_mut() else { return Err(closed(queue_id)) };
+            if !pending.is_empty() {
+                let n = pending.len().min(cap);
+                // SAFETY: cap writable slots per the contract.
+                let dst = unsafe { std::slice::from_raw_parts_mut(out_ids, n) };
+                for (d, id) in dst.iter_mut().zip(pending.drain(..n)) {
+                    *d = id;
+                }
+                break n;
+            }
+            ids = match deadline {
+                None => q.ready.wait(ids).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break 0;
+                    }
+                    q.ready.wait_timeout(ids, left).unwrap_or_else(|e| e.into_inner()).0
+                }
+            };
+        };
+        // SAFETY: writable out-pointer.
+        unsafe { out(out_n, n, "out_n") }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn onnxrun_jobs_notify_disable(queue_id: u64) -> i32 {
+    wrap(|| close(queue_id))
 }
 
 #[no_mangle]
@@ -78,4 +215,56 @@ pub unsafe extern "C" fn onnxrun_job_finish(job: u64, fetches: *mut u64, n_fetch
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enable() -> u64 {
+        let mut q = 0;
+        // SAFETY: valid out-pointer.
+        assert_eq!(unsafe { onnxrun_jobs_notify_enable(&mut q) }, 0);
+        q
+    }
+
+    fn wait(q: u64, cap: usize, timeout_ms: u32) -> (i32, Vec<u64>) {
+        let (mut ids, mut n) = (vec![0; cap], 0);
+        // SAFETY: cap writable slots and a valid out-pointer.
+        let st = unsafe { onnxrun_jobs_wait_done(q, ids.as_mut_ptr(), cap, &mut n, timeout_ms) };
+        ids.truncate(n);
+        (st, ids)
+    }
+
+    fn push_on_this_thread(id: u64) {
+        THREAD_QUEUE.with(|t| t.borrow().as_ref().unwrap().1.push(id));
+    }
+
+    #[test]
+    fn done_queue_hands_out_ids_in_batches_and_times_out_empty() {
+        let q = enable();
+        assert_eq!(enable(), q, "one queue per thread");
+        (1..=3).for_each(push_on_this_thread);
+        assert_eq!(wait(q, 2, 0), (0, vec![1, 2]));
+        assert_eq!(wait(q, 8, u32::MAX), (0, vec![3]));
+        let t0 = Instant::now();
+        assert_eq!(wait(q, 8, 20), (0, vec![]));
+        assert!(t0.elapsed() >= Duration::from_millis(20));
+        assert_eq!(onnxrun_jobs_notify_disable(q), 0);
+        assert_ne!(wait(q, 1, 0).0, 0, "closed queue is an error");
+        assert_ne!(enable(), q, "enabling again opens a new queue");
+    }
+
+    #[test]
+    fn each_thread_gets_its_own_queue_and_disable_wakes_the_waiter() {
+        let q = enable();
+        let other = std::thread::spawn(enable).join().unwrap();
+        assert_ne!(q, other);
+        assert_ne!(wait(other, 1, 0).0, 0, "a thread's queue closes when the thread ends");
+        let waiter = std::thread::spawn(move || wait(q, 4, u32::MAX));
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(onnxrun_jobs_notify_disable(q), 0);
+        assert_ne!(waiter.join().unwrap().0, 0);
+        push_on_this_thread(7); // a closed queue drops it
+    }
 }
