@@ -25,6 +25,10 @@ pub struct NodeInfo {
     pub output_types: Vec<Option<TypeInfo>>,
     /// Compiled subgraphs, by attribute name (GRAPHS attributes repeat the name).
     pub subgraphs: Vec<(String, Arc<Plan>)>,
+    /// Per input, its value when fixed at session creation (an initializer that no feed
+    /// can override, a folded output, an enclosing graph's constant), so a factory can
+    /// prepare it once, e.g. pack a weight. Clones share the tensor's storage.
+    pub const_inputs: Vec<Option<Value>>,
 }
 
 impl NodeInfo {
@@ -123,6 +127,13 @@ impl NodeInfo {
     }
     pub fn output_dtype(&self, i: usize) -> Option<DataType> {
         self.output_types.get(i)?.as_ref()?.elem_dtype()
+    }
+    /// Input `i`'s tensor if it is fixed at session creation (see `const_inputs`).
+    pub fn constant_input(&self, i: usize) -> Option<&Tensor> {
+        match self.const_inputs.get(i)? {
+            Some(Value::Tensor(t)) => Some(t),
+            _ => None,
+        }
     }
     /// Whether input `i` is present (not omitted).
     pub fn has_input(&self, i: usize) -> bool {

@@ -10,7 +10,7 @@ pub mod gemm;
 pub mod pool;
 
 pub use gemm::{
-    dgemm, dgemm_with_packed_b, gemm, gemm_with_packed_b, sgemm, sgemm_with_packed_b, Element,
-    GemmKernel, PackedB, Tier,
+    b_pack_count, dgemm, dgemm_with_packed_b, gemm, gemm_with_packed_b, packs_b, sgemm,
+    sgemm_with_packed_b, Element, GemmKernel, PackedB, Tier,
 };
 pub use pool::{PoolError, ThreadPool};

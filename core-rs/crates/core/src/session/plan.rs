@@ -197,7 +197,13 @@ impl<'a> Compiler<'a> {
     /// `outer_types` types the names visible from enclosing graphs; `outer_consts` holds
     /// those among them whose value is fixed.
     pub fn compile(&self, g: &Graph, outer_types: &HashMap<String, Option<TypeInfo>>, outer_consts: &HashMap<String, Value>) -> Result<Plan> {
-        let mut nodes = expand_gradients(inline_functions(&g.nodes, self.functions)?, self.opsets)?;
+        let nodes = inline_functions(&g.nodes, self.functions)?;
+        // Every ONNX op has at least one output (ONNX Runtime's schema check agrees), and
+        // gradient expansion, fusion and type inference read output 0.
+        if let Some(n) = nodes.iter().find(|n| n.outputs.is_empty()) {
+            bail!(InvalidGraph, "{}: the node has no outputs", n.describe());
+        }
+        let mut nodes = expand_gradients(nodes, self.opsets)?;
         if self.fuse {
             nodes = fuse(nodes, g);
         }
@@ -351,6 +357,7 @@ impl<'a> Compiler<'a> {
             .enumerate()
             .find_map(|(pi, p)| p.registry().find(&node.domain, &node.op_type, opset, &dtypes).map(|d| (pi, d.clone())))
             .ok_or_else(|| self.no_kernel(node, opset, &dtypes))?;
+        let const_inputs = in_slots.iter().map(|s| s.filter(|s| b.fixed.contains(s)).map(|s| b.constants[&s].clone())).collect();
         let info = NodeInfo {
             name: node.name.clone(),
             op_type: node.op_type.clone(),
@@ -362,6 +369,7 @@ impl<'a> Compiler<'a> {
             input_types,
             output_types,
             subgraphs,
+            const_inputs,
         };
         let kernel = (def.create)(&info)?;
         let device = self.providers[pi].device();

@@ -12,11 +12,13 @@ mod frame;
 mod gemv;
 pub mod kernel;
 mod pack;
+mod pack_count;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86_64_fma;
 
 pub use kernel::{active_tier, detected_tier, GemmKernel, Tier, TIER_ENV};
+pub use pack_count::b_pack_count;
 
 use crate::pool::ThreadPool;
 use buffer::{with_scratch, AlignedBuf, Scratch};
@@ -163,6 +165,13 @@ pub fn dgemm(
 /// Up to this many columns of C, GEMM runs as one GEMV per column.
 const THIN: usize = 4;
 
+/// Whether [`gemm`] packs B for an `m × n` product. Where it does, multiplying by a
+/// [`PackedB`] instead saves that packing; where it doesn't (one row, or `n <= 4`), it
+/// runs GEMVs on B as stored, which the packed path would not beat.
+pub fn packs_b(m: usize, n: usize) -> bool {
+    m > 1 && n > THIN
+}
+
 /// GEMM with an explicit kernel (one of `T::available_kernels()`); same contract as
 /// [`sgemm`].
 #[allow(clippy::too_many_arguments)]
@@ -240,6 +249,7 @@ pub fn gemm<T: Element>(
     };
     with_scratch(Scratch::B, |buf| {
         let packed = buf.as_mut_slice::<T>(layout.len());
+        pack_count::count_b_pack();
         frame::pack_b(pool, b, layout, packed);
         frame::gemm_packed(pool, kernel, m, alpha, a, packed, layout, beta, c, ldc);
     });
@@ -295,6 +305,7 @@ impl<T: Element> PackedB<T> {
             kc: kernel.kc,
         };
         let mut buf = AlignedBuf::with_len::<T>(layout.len());
+        pack_count::count_b_pack();
         if layout.len() > 0 {
             let b = Mat {
                 data: b,

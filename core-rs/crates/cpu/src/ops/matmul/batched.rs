@@ -3,6 +3,7 @@
 //! batch, over the pool either across batches or inside each product.
 
 use super::int_gemm::{int_gemm, IntElem};
+use super::packed_weight::{Float, PackedWeight};
 #[allow(unused_imports)]
 use crate::return_or_value; // used by the dispatch macros
 use crate::util::parallel::{for_chunks_mut, PARALLEL_MIN_WORK};
@@ -10,7 +11,7 @@ use crate::util::real::to_f32_vec;
 use onnxrun_core::broadcast::{broadcast_shape, broadcast_strides};
 use onnxrun_core::half::{bf16, f16};
 use onnxrun_core::{bail, ensure, num_elements, DataType, Result, Tensor};
-use onnxrun_linalg::{dgemm, sgemm, ThreadPool};
+use onnxrun_linalg::{gemm, gemm_with_packed_b, sgemm, ThreadPool};
 
 /// How to compute `matmul(a, b)`: `batches` products of `m×k` by `k×n`, the i-th reading
 /// A at matrix offset `batches[i].0` and B at `batches[i].1` (in elements).
@@ -102,6 +103,11 @@ impl MatMulPlan {
 
 /// `matmul(a, b)` for tensors of one element type (numpy semantics).
 pub(crate) fn matmul_tensors(pool: Option<&ThreadPool>, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    matmul_tensors_packed(pool, a, b, None)
+}
+
+/// [`matmul_tensors`] with `b` also packed (`packed`, from the same tensor) where that helps.
+pub(crate) fn matmul_tensors_packed(pool: Option<&ThreadPool>, a: &Tensor, b: &Tensor, packed: Option<&PackedWeight>) -> Result<Tensor> {
     ensure!(
         a.dtype() == b.dtype(),
         InvalidArgument,
@@ -110,22 +116,9 @@ pub(crate) fn matmul_tensors(pool: Option<&ThreadPool>, a: &Tensor, b: &Tensor) 
         b.dtype()
     );
     let plan = MatMulPlan::new(a.shape(), b.shape())?;
-    let (m, n, k) = (plan.m, plan.n, plan.k);
     match a.dtype() {
-        DataType::Float => {
-            let mut out = Tensor::zeros(DataType::Float, plan.out_shape.clone())?;
-            plan.run(pool, a.data::<f32>()?, b.data::<f32>()?, out.data_mut::<f32>()?, |p, a, b, c| {
-                sgemm(p, false, false, m, n, k, 1.0, a, k, b, n, 0.0, c, n)
-            })?;
-            Ok(out)
-        }
-        DataType::Double => {
-            let mut out = Tensor::zeros(DataType::Double, plan.out_shape.clone())?;
-            plan.run(pool, a.data::<f64>()?, b.data::<f64>()?, out.data_mut::<f64>()?, |p, a, b, c| {
-                dgemm(p, false, false, m, n, k, 1.0, a, k, b, n, 0.0, c, n)
-            })?;
-            Ok(out)
-        }
+        DataType::Float => float_matmul::<f32>(&plan, pool, a, b, packed),
+        DataType::Double => float_matmul::<f64>(&plan, pool, a, b, packed),
         DataType::Float16 => narrow::<f16>(&plan, pool, a, b, f16::from_f32),
         DataType::Bfloat16 => narrow::<bf16>(&plan, pool, a, b, bf16::from_f32),
         dt => crate::dispatch_int!(dt, T => int_matmul::<T>(&plan, a, b), else bail!(
@@ -133,6 +126,18 @@ pub(crate) fn matmul_tensors(pool: Option<&ThreadPool>, a: &Tensor, b: &Tensor) 
             "MatMul is not implemented for element type {dt}"
         )),
     }
+}
+
+fn float_matmul<T: Float>(plan: &MatMulPlan, pool: Option<&ThreadPool>, a: &Tensor, b: &Tensor, packed: Option<&PackedWeight>) -> Result<Tensor> {
+    let (m, n, k) = (plan.m, plan.n, plan.k);
+    let mut out = Tensor::zeros(T::DTYPE, plan.out_shape.clone())?;
+    let (a, b, c) = (a.data::<T>()?, b.data::<T>()?, out.data_mut::<T>()?);
+    // A packed B is one 2-D matrix, so the plan is one (tall) product.
+    match PackedWeight::for_product::<T>(packed, m, n, k).filter(|_| plan.batches.len() == 1) {
+        Some(pb) => plan.run(pool, a, b, c, |p, a, _, c| gemm_with_packed_b(p, false, m, n, k, T::ONE, a, k, pb, T::ZERO, c, n))?,
+        None => plan.run(pool, a, b, c, |p, a, b, c| gemm(T::best_kernel(), p, false, false, m, n, k, T::ONE, a, k, b, n, T::ZERO, c, n))?,
+    }
+    Ok(out)
 }
 
 /// f16/bf16 through f32: widen both operands, multiply, round the result once.

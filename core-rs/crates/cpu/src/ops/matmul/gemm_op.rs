@@ -1,26 +1,30 @@
 //! Gemm (opset 1-13): `Y = alpha * op(A) * op(B) + beta * C`, C broadcast to M×N
 //! (unidirectionally; optional from opset 11). Older opsets' `broadcast` attribute is
-//! accepted and the broadcast always allowed, as ONNX Runtime does.
+//! accepted and the broadcast always allowed, as ONNX Runtime does. A constant 2-D
+//! f32/f64 B is packed (as op(B)) once, when the kernel is created.
 
 use super::int_gemm::{int_gemm, IntElem};
+use super::packed_weight::{Float, PackedWeight};
 #[allow(unused_imports)]
 use crate::return_or_value; // used by the dispatch macros
 use crate::util::parallel::pool;
 use crate::util::real::to_f32_vec;
 use onnxrun_core::half::{bf16, f16};
 use onnxrun_core::{bail, ensure, DataType, Element, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
-use onnxrun_linalg::{dgemm, sgemm, ThreadPool};
+use onnxrun_linalg::{gemm as linalg_gemm, gemm_with_packed_b, ThreadPool};
 
 pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Gemm", 1, gemm));
 }
 
 fn gemm(node: &NodeInfo) -> Result<Box<dyn Kernel>> {
+    let trans_b = node.int_or("transB", 0)? != 0;
     Ok(Box::new(Gemm {
         trans_a: node.int_or("transA", 0)? != 0,
-        trans_b: node.int_or("transB", 0)? != 0,
+        trans_b,
         alpha: node.float_or("alpha", 1.0)?,
         beta: node.float_or("beta", 1.0)?,
+        packed_b: PackedWeight::of_input(node, 1, trans_b)?,
     }))
 }
 
@@ -29,6 +33,7 @@ struct Gemm {
     trans_b: bool,
     alpha: f32,
     beta: f32,
+    packed_b: Option<PackedWeight>,
 }
 
 /// Shapes of one Gemm call.
@@ -74,24 +79,8 @@ impl Kernel for Gemm {
         }
         let p = pool(ctx);
         let y = match dt {
-            DataType::Float => {
-                let cv = c.map(|c| c.data::<f32>()).transpose()?;
-                let y = self.run_f32(p, &d, a.data::<f32>()?, b.data::<f32>()?, cv.map(|v| (v, c.unwrap().shape())))?;
-                Tensor::from_vec(vec![m, n], y)?
-            }
-            DataType::Double => {
-                let mut y = vec![0f64; m * n];
-                let beta = match c {
-                    Some(c) => {
-                        fill_c(c.data::<f64>()?, c.shape(), m, n, &mut y);
-                        self.beta as f64
-                    }
-                    None => 0.0,
-                };
-                let (a, b) = (a.data::<f64>()?, b.data::<f64>()?);
-                dgemm(p, self.trans_a, self.trans_b, m, n, k, self.alpha as f64, a, d.lda, b, d.ldb, beta, &mut y, n);
-                Tensor::from_vec(vec![m, n], y)?
-            }
+            DataType::Float => self.run_float_tensors::<f32>(p, &d, a, b, c)?,
+            DataType::Double => self.run_float_tensors::<f64>(p, &d, a, b, c)?,
             DataType::Float16 => self.run_half::<f16>(p, &d, a, b, c, f16::from_f32)?,
             DataType::Bfloat16 => self.run_half::<bf16>(p, &d, a, b, c, bf16::from_f32)?,
             dt => crate::dispatch_int!(dt, T => self.run_int::<T>(&d, a, b, c)?, else bail!(
@@ -104,16 +93,27 @@ impl Kernel for Gemm {
 }
 
 impl Gemm {
-    fn run_f32(&self, p: Option<&ThreadPool>, d: &Dims, a: &[f32], b: &[f32], c: Option<(&[f32], &[usize])>) -> Result<Vec<f32>> {
-        let mut y = vec![0f32; d.m * d.n];
+    fn run_float_tensors<T: Float>(&self, p: Option<&ThreadPool>, d: &Dims, a: &Tensor, b: &Tensor, c: Option<&Tensor>) -> Result<Tensor> {
+        let cv = c.map(|c| c.data::<T>()).transpose()?;
+        let y = self.run_float(p, d, a.data::<T>()?, b.data::<T>()?, cv.map(|v| (v, c.unwrap().shape())), self.packed_b.as_ref())?;
+        Tensor::from_vec(vec![d.m, d.n], y)
+    }
+
+    /// `packed` is op(B) already packed (from `b`), used where it helps.
+    fn run_float<T: Float>(&self, p: Option<&ThreadPool>, d: &Dims, a: &[T], b: &[T], c: Option<(&[T], &[usize])>, packed: Option<&PackedWeight>) -> Result<Vec<T>> {
+        let mut y = vec![T::ZERO; d.m * d.n];
         let beta = match c {
             Some((cv, cs)) => {
                 fill_c(cv, cs, d.m, d.n, &mut y);
-                self.beta
+                T::from_f32(self.beta)
             }
-            None => 0.0,
+            None => T::ZERO,
         };
-        sgemm(p, self.trans_a, self.trans_b, d.m, d.n, d.k, self.alpha, a, d.lda, b, d.ldb, beta, &mut y, d.n);
+        let alpha = T::from_f32(self.alpha);
+        match PackedWeight::for_product::<T>(packed, d.m, d.n, d.k) {
+            Some(pb) => gemm_with_packed_b(p, self.trans_a, d.m, d.n, d.k, alpha, a, d.lda, pb, beta, &mut y, d.n),
+            None => linalg_gemm(T::best_kernel(), p, self.trans_a, self.trans_b, d.m, d.n, d.k, alpha, a, d.lda, b, d.ldb, beta, &mut y, d.n),
+        }
         Ok(y)
     }
 
@@ -123,7 +123,7 @@ impl Gemm {
     {
         let (af, bf) = (to_f32_vec(a.data::<T>()?), to_f32_vec(b.data::<T>()?));
         let cf = c.map(|c| c.data::<T>().map(to_f32_vec)).transpose()?;
-        let y = self.run_f32(p, d, &af, &bf, cf.as_deref().map(|v| (v, c.unwrap().shape())))?;
+        let y = self.run_float(p, d, &af, &bf, cf.as_deref().map(|v| (v, c.unwrap().shape())), None)?;
         Tensor::from_vec(vec![d.m, d.n], y.into_iter().map(back).collect::<Vec<T>>())
     }
 

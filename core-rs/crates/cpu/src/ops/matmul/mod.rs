@@ -11,6 +11,7 @@ mod gemm_op;
 mod int_gemm;
 mod integer;
 mod matmul_op;
+mod packed_weight;
 
 #[allow(unused_imports)]
 pub(crate) use batched::matmul_tensors;
