@@ -151,7 +151,7 @@ export class SessionOptions {
   set graphOptimizationLevel(v: GraphOptimizationLevel | number | string) {
     this.#graphOptimizationLevel = GraphOptimizationLevel.from(v, "graphOptimizationLevel");
   }
-  /** Threads running nodes in parallel (parallel mode). 0 lets onnxrun choose. */
+  /** Worker threads for this session's runAsync calls (more calls wait in order). 0: one per core. */
   get interOpNumThreads(): number {
     return this.#interOpNumThreads;
   }

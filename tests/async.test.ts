@@ -48,6 +48,15 @@ test("many runAsync calls in flight at once all complete correctly", async () =>
   results.forEach((r, k) => assertEquals(r, [1, 2, 3, 4, 5, 6].map((w) => w * k)));
 });
 
+test("with interOpNumThreads: 1, concurrent runAsync calls queue on one worker and all resolve", async () => {
+  using sess = new rt.InferenceSession(rt.datasets.getExample("mul_1.onnx"), { interOpNumThreads: 1 });
+  const runs = Array.from({ length: 12 }, (_, k) =>
+    sess.runAsync(null, { X: new Float32Array(6).fill(k) }).then((r) => Array.from((r[0] as rt.Tensor).data as Float32Array))
+  );
+  const results = await Promise.all(runs);
+  results.forEach((r, k) => assertEquals(r, [1, 2, 3, 4, 5, 6].map((w) => w * k)));
+});
+
 test("runAsync rejects with the right error class and the session goes on", async () => {
   using sess = new rt.InferenceSession(rt.datasets.getExample("mul_1.onnx"));
   await assertRejects(() => sess.runAsync(null, { X: new Float64Array(6) }), rt.InvalidArgument, "'X'");

@@ -70,7 +70,7 @@ int32_t onnxrun_last_error_code(void);
  * "providers": [{"name": "...", "options": {...}}], "disableFallback": bool,
  * "initializers": {"name": <value handle as a decimal string>}, "seed": the integer seed of
  * random ops without a seed attribute), "{}" or NULL for defaults. The config entry
- * "session.max_tensor_bytes" caps each tensor this session's kernels allocate. */
+ * "session.max_tensor_bytes" caps each tensor this session loads or its kernels allocate. */
 onnxrun_status onnxrun_session_create_from_path(const char *path, const char *options_json,
                                                 onnxrun_handle *out_session);
 /* model_dir (nullable): folder that external data paths are resolved in. */
@@ -92,7 +92,9 @@ onnxrun_status onnxrun_session_run(onnxrun_handle session, onnxrun_handle run_op
                                    const uint32_t *feed_idx, const onnxrun_handle *feeds,
                                    size_t n_feeds, const uint32_t *fetch_idx,
                                    onnxrun_handle *fetches, size_t n_fetches);
-/* Same run on a library thread; returns a job handle at once. Arrays are copied. */
+/* Same run on a library thread; returns a job handle at once. Arrays are copied. Each
+ * session runs its jobs on up to interOpNumThreads worker threads (0: one per core);
+ * more jobs wait, first in first out. */
 onnxrun_status onnxrun_session_run_start(onnxrun_handle session, onnxrun_handle run_options,
                                          const uint32_t *feed_idx, const onnxrun_handle *feeds,
                                          size_t n_feeds, const uint32_t *fetch_idx,

@@ -1,4 +1,5 @@
-//! Async runs: each job runs on a library thread, so neither runtime's event loop blocks.
+//! Async runs: each job runs on a worker of its session's pool (pool.rs, sized by
+//! `interOpNumThreads`), so neither runtime's event loop blocks.
 //! Deno awaits `onnxrun_job_wait` as a nonblocking call. Bun has no nonblocking calls and
 //! its threadsafe callbacks are unreliable, so a thread that enabled notices gets the ids
 //! of the jobs it started pushed on its own done queue as they finish; a Bun Worker
@@ -29,11 +30,14 @@ pub struct Job {
     done: Condvar,
 }
 
-pub fn start(p: Prepared) -> u64 {
+pub fn start(p: Prepared) -> Result<u64> {
     let job = Arc::new(Job { result: Mutex::new(None), done: Condvar::new() });
     let id = handles::insert(Entry::Job(job.clone()));
+    // The starting thread's queue, taken now: the job finishes on a worker.
     let notify = THREAD_QUEUE.with(|t| t.borrow().as_ref().map(|t| t.1.clone()));
-    std::thread::spawn(move || {
+    // The job holds the session, so freeing it meanwhile leaves its pool running the queue.
+    let session = p.session.clone();
+    let submitted = session.pool.submit(move || {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p)))
             .unwrap_or_else(|_| Err(Error::new(ErrorCode::RuntimeException, "internal error (panic) during the run")));
         {
@@ -46,7 +50,11 @@ pub fn start(p: Prepared) -> u64 {
             q.push(id);
         }
     });
-    id
+    if let Err(e) = submitted {
+        let _ = handles::take_job(id);
+        bail!(RuntimeException, "could not start a thread for the async run: {e}");
+    }
+    Ok(id)
 }
 
 /// Ids of finished jobs, for one starting thread. `None` once closed.
@@ -266,5 +274,88 @@ mod tests {
         assert_eq!(onnxrun_jobs_notify_disable(q), 0);
         assert_ne!(waiter.join().unwrap().0, 0);
         push_on_this_thread(7); // a closed queue drops it
+    }
+
+    /// The mul_1.onnx example: Y = X * [[1, 2], [3, 4], [5, 6]].
+    fn session(options: &str) -> u64 {
+        let model = include_bytes!("../../../../src/datasets/mul_1.onnx");
+        let (opts, mut s) = (std::ffi::CString::new(options).unwrap(), 0);
+        // SAFETY: valid buffer, NUL-terminated options, writable out-pointer.
+        let st = unsafe { crate::session::onnxrun_session_create_from_bytes(model.as_ptr(), model.len(), std::ptr::null(), opts.as_ptr(), &mut s) };
+        assert_eq!(st, 0);
+        s
+    }
+
+    fn start(session: u64, k: f32) -> u64 {
+        let x = crate::values::new_handle(onnxrun_core::Tensor::from_vec(vec![3, 2], vec![k; 6]).unwrap().into());
+        let (idx, none, mut job) = (0u32, 0u64, 0);
+        // SAFETY: one-element arrays and a writable out-pointer.
+        let st = unsafe { crate::session::onnxrun_session_run_start(session, 0, &idx, &x, 1, &idx, &none, 1, &mut job) };
+        assert_eq!((st, crate::values::onnxrun_value_free(x)), (0, 0), "the job holds its own copy of the feed");
+        job
+    }
+
+    /// Finishes the job and checks its output was computed from input k.
+    fn finish(job: u64, k: f32) {
+        let mut y = 0;
+        // SAFETY: one writable slot.
+        assert_eq!(unsafe { onnxrun_job_finish(job, &mut y, 1) }, 0);
+        let v = handles::value(y).unwrap();
+        assert_eq!(v.value.as_tensor().unwrap().data::<f32>().unwrap(), [1., 2., 3., 4., 5., 6.].map(|w| w * k));
+        assert_eq!(crate::values::onnxrun_value_free(y), 0);
+    }
+
+    #[test]
+    fn with_one_thread_more_jobs_than_threads_finish_in_submission_order() {
+        let s = session(r#"{"interOpNumThreads": 1}"#);
+        let q = enable();
+        let jobs: Vec<u64> = (0..24).map(|k| start(s, k as f32)).collect();
+        let mut done = Vec::new();
+        while done.len() < jobs.len() {
+            let (st, ids) = wait(q, 8, 10_000);
+            assert!(st == 0 && !ids.is_empty(), "jobs stopped finishing");
+            done.extend(ids);
+        }
+        assert_eq!(done, jobs, "one worker takes the jobs first in, first out");
+        jobs.iter().enumerate().for_each(|(k, &j)| finish(j, k as f32));
+        assert_eq!(onnxrun_jobs_notify_disable(q), 0);
+        assert_eq!(crate::session::onnxrun_session_free(s), 0);
+    }
+
+    #[test]
+    fn a_session_freed_with_jobs_queued_finishes_them_then_goes() {
+        let s = session(r#"{"interOpNumThreads": 1}"#);
+        let entry = Arc::downgrade(&handles::session(s).unwrap());
+        let jobs: Vec<u64> = (0..16).map(|k| start(s, k as f32)).collect();
+        assert_eq!(crate::session::onnxrun_session_free(s), 0);
+        assert!(handles::session(s).is_err(), "the handle is gone at once");
+        for (k, &j) in jobs.iter().enumerate() {
+            assert_eq!(onnxrun_job_wait(j), 0);
+            finish(j, k as f32);
+        }
+        // The last job drops the session on its worker, which then exits.
+        let t0 = Instant::now();
+        while entry.upgrade().is_some() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "session still held after its jobs");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn concurrent_jobs_on_the_default_pool_all_finish() {
+        let s = session("{}");
+        let starters: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let jobs: Vec<u64> = (0..8).map(|k| start(s, (t * 8 + k) as f32)).collect();
+                    for (k, &j) in jobs.iter().enumerate() {
+                        assert_eq!(onnxrun_job_wait(j), 0);
+                        finish(j, (t * 8 + k as i32) as f32);
+                    }
+                })
+            })
+            .collect();
+        starters.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(crate::session::onnxrun_session_free(s), 0);
     }
 }

@@ -7,6 +7,7 @@ mod ffi;
 mod handles;
 mod jobs;
 mod options;
+mod pool;
 mod providers;
 mod session;
 mod values;

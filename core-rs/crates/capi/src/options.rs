@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct ParsedOptions {
     pub optimization_level: u32,
     pub intra_threads: usize,
+    /// `interOpNumThreads`: the session's async-run workers (0: one per core).
+    pub inter_threads: usize,
     pub enable_profiling: bool,
     pub profile_prefix: String,
     pub optimized_model_filepath: Option<String>,
@@ -62,6 +64,15 @@ fn string_map(v: &Json, what: &str) -> Result<BTreeMap<String, String>> {
     }
 }
 
+fn thread_count(obj: &serde_json::Map<String, Json>, key: &str) -> Result<usize> {
+    let Some(v) = obj.get(key) else { return Ok(0) };
+    let n = v.as_i64().ok_or_else(|| err!(InvalidArgument, "{key} must be an integer"))?;
+    if n < 0 {
+        bail!(InvalidArgument, "{key} must be >= 0, got {n}");
+    }
+    Ok(n as usize)
+}
+
 pub fn parse_session_options(json: Option<&str>) -> Result<ParsedOptions> {
     let raw: Json = match json {
         None | Some("") => Json::Object(Default::default()),
@@ -72,13 +83,8 @@ pub fn parse_session_options(json: Option<&str>) -> Result<ParsedOptions> {
     if let Some(v) = obj.get("graphOptimizationLevel") {
         o.optimization_level = level(v)?;
     }
-    if let Some(v) = obj.get("intraOpNumThreads") {
-        let n = v.as_i64().ok_or_else(|| err!(InvalidArgument, "intraOpNumThreads must be an integer"))?;
-        if n < 0 {
-            bail!(InvalidArgument, "intraOpNumThreads must be >= 0, got {n}");
-        }
-        o.intra_threads = n as usize;
-    }
+    o.intra_threads = thread_count(obj, "intraOpNumThreads")?;
+    o.inter_threads = thread_count(obj, "interOpNumThreads")?;
     o.enable_profiling = obj.get("enableProfiling").and_then(|v| v.as_bool()).unwrap_or(false);
     o.profile_prefix = obj.get("profileFilePrefix").and_then(|v| v.as_str()).unwrap_or("onnxruntime_profile_").to_string();
     o.optimized_model_filepath = obj.get("optimizedModelFilepath").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(String::from);

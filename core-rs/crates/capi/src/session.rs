@@ -5,9 +5,11 @@ use crate::ffi::{c_str, opt_c_str, out, slice, wrap, wrap_str};
 use crate::handles::{self, Entry};
 use crate::jobs::{self, Prepared};
 use crate::options::{parse_session_options, ParsedOptions};
+use crate::pool::{threads_for, Pool};
 use crate::providers::session_providers;
 use crate::values::ValueEntry;
 use onnxrun_core::load::{load_model_bytes, load_model_file, LoadContext};
+use onnxrun_core::tensor::with_tensor_limit;
 use onnxrun_core::{bail, ensure, Dim, Model, Result, RunState, Session, SessionOptions, TypeInfo, Value, ValueInfo};
 use serde_json::{json, Value as Json};
 use std::ffi::c_char;
@@ -17,6 +19,8 @@ use std::sync::Arc;
 pub struct SessionEntry {
     pub session: Session,
     pub info: String,
+    /// Runs this session's async jobs.
+    pub pool: Pool,
 }
 
 fn node_arg(v: &ValueInfo) -> Json {
@@ -66,8 +70,11 @@ fn info_json(s: &Session, o: &ParsedOptions) -> String {
     .to_string()
 }
 
-fn create(model: Model, opts_json: Option<&str>) -> Result<u64> {
+/// Loads the model under the session's own tensor cap (a few bytes of sparse initializer
+/// can ask for gigabytes once dense), then builds the session.
+fn create(opts_json: Option<&str>, load: impl FnOnce() -> Result<Model>) -> Result<u64> {
     let o = parse_session_options(opts_json)?;
+    let model = with_tensor_limit(o.max_tensor_bytes, load)?;
     let providers = session_providers(&o.providers, o.intra_threads, o.disable_fallback)?;
     let session = Session::new(
         model,
@@ -83,7 +90,8 @@ fn create(model: Model, opts_json: Option<&str>) -> Result<u64> {
         },
     )?;
     let info = info_json(&session, &o);
-    Ok(handles::insert(Entry::Session(Arc::new(SessionEntry { session, info }))))
+    let pool = Pool::new(threads_for(o.inter_threads));
+    Ok(handles::insert(Entry::Session(Arc::new(SessionEntry { session, info, pool }))))
 }
 
 #[no_mangle]
@@ -91,9 +99,9 @@ pub unsafe extern "C" fn onnxrun_session_create_from_path(path: *const c_char, o
     wrap(|| {
         // SAFETY: NUL-terminated strings or NULL per the contract.
         let (path, opts) = unsafe { (c_str(path, "path")?, opt_c_str(options_json, "options_json")?) };
-        let model = load_model_file(Path::new(path))?;
+        let session = create(opts, || load_model_file(Path::new(path)))?;
         // SAFETY: writable out-pointer.
-        unsafe { out(out_session, create(model, opts)?, "out_session") }
+        unsafe { out(out_session, session, "out_session") }
     })
 }
 
@@ -108,9 +116,9 @@ pub unsafe extern "C" fn onnxrun_session_create_from_bytes(
     wrap(|| {
         // SAFETY: caller passes len bytes and NUL-terminated strings or NULL.
         let (b, dir, opts) = unsafe { (slice(bytes, len, "bytes")?, opt_c_str(model_dir, "model_dir")?, opt_c_str(options_json, "options_json")?) };
-        let model = load_model_bytes(b, &LoadContext { model_dir: dir.map(PathBuf::from) })?;
+        let session = create(opts, || load_model_bytes(b, &LoadContext { model_dir: dir.map(PathBuf::from) }))?;
         // SAFETY: writable out-pointer.
-        unsafe { out(out_session, create(model, opts)?, "out_session") }
+        unsafe { out(out_session, session, "out_session") }
     })
 }
 
@@ -218,7 +226,7 @@ pub unsafe extern "C" fn onnxrun_session_run_start(
     wrap(|| {
         // SAFETY: forwarded caller arrays, copied before returning.
         let p = unsafe { prepare(session, run_options, feed_idx, feeds, n_feeds, fetch_idx, fetches, n_fetches) }?;
-        let job = jobs::start(p);
+        let job = jobs::start(p)?;
         // SAFETY: writable out-pointer.
         unsafe { out(out_job, job, "out_job") }
     })

@@ -150,8 +150,11 @@ impl std::fmt::Debug for Tensor {
     }
 }
 
-/// Number of elements of a shape, or an error when it overflows.
+/// Number of elements of a shape, or an error when it overflows. Each dim must also fit
+/// ONNX's int64 dims: a tensor with a zero dim could otherwise carry another no caller can
+/// read back (Tile of a [2, 0] input by [i64::MAX, 1] gives a dim of 2^64 - 2).
 pub fn num_elements(shape: &[usize]) -> Result<usize> {
+    ensure!(shape.iter().all(|&d| i64::try_from(d).is_ok()), InvalidArgument, "shape {shape:?} has a dimension beyond the int64 range");
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| err!(InvalidArgument, "shape {shape:?} overflows"))
 }
 

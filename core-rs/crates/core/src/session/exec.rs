@@ -23,6 +23,13 @@ impl RunState {
     pub fn terminated(&self) -> bool {
         self.terminate.load(Ordering::Relaxed)
     }
+
+    fn stop_if_terminated(&self) -> Result<()> {
+        if self.terminated() {
+            bail!(Fail, "run terminated: RunOptions.terminate was set");
+        }
+        Ok(())
+    }
 }
 
 /// Runs a whole (sub)graph: `feeds` in the order of its inputs.
@@ -55,10 +62,11 @@ pub(crate) fn run_schedule(
             None => bail!(Fail, "outer-scope value '{name}' is not available to the subgraph"),
         }
     }
+    // Also checked on entry: a subgraph without steps (an empty Loop body, run once per
+    // iteration) would otherwise never see the flag.
+    run.stop_if_terminated()?;
     for (k, &si) in sched.steps.iter().enumerate() {
-        if run.terminated() {
-            bail!(Fail, "run terminated: RunOptions.terminate was set");
-        }
+        run.stop_if_terminated()?;
         let step = &plan.steps[si];
         let start = run.profiler.as_ref().map(|_| Instant::now());
         let outs = run_step(plan, step, &slots, run)?;
