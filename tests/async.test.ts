@@ -132,13 +132,14 @@ const once = async (v: number) => {
     writeFileSync(`${dir}/worker.ts`, `${imports}postMessage(await once(5));\n`);
     writeFileSync(
       `${dir}/exit.ts`,
-      `${imports}console.log("awaited", await once(7));
+      `${imports}console.log(\`awaited \${await once(7)}\`); // one string: no colours
+
 const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-console.log("worker", await new Promise((r) => (w.onmessage = (e) => r(e.data))));
+console.log(\`worker \${await new Promise((r) => (w.onmessage = (e) => r(e.data)))}\`);
 w.terminate(); // Bun waits for the Worker's own waiter Worker here
 const slow = new rt.InferenceSession(matmulChain(20, 128));
 slow.runAsync(null, { X: new Float32Array(128 * 128).fill(3) })
-  .then((r) => console.log("in flight", ((r[0] as rt.Tensor).data as Float32Array)[0]));
+  .then((r) => console.log(\`in flight \${((r[0] as rt.Tensor).data as Float32Array)[0]}\`));
 `,
     );
     const script = `${dir}/exit.ts`;
