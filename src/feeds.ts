@@ -9,7 +9,7 @@ import { cstr, freeValueHandle, getNative, outHandle } from "./ffi.ts";
 import type { NodeArg } from "./nodearg.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
-import { tensorToValue } from "./values.ts";
+import { Borrow, tensorToValue } from "./values.ts";
 
 /** What a feed may be. */
 export type Feed =
@@ -250,6 +250,19 @@ export function feedToValue(
     return x._feedHandle(where, copy);
   }
   return { handle: build(x, factsOf(arg).type, arg, where, keep, true, copy), owned: true };
+}
+
+/**
+ * Re-checks the JS memory behind prepared feeds (the `keep` of feedToValue, and bound
+ * OrtValues) right before a synchronous call: user code may have run since they were
+ * wrapped (a getter in the feeds object, say) and transferred or resized a buffer;
+ * nothing can run during the call itself.
+ */
+export function recheckFeeds(keep: readonly unknown[], where: string): void {
+  for (const k of keep) {
+    if (k instanceof Borrow) k.check(where);
+    else if (k instanceof OrtValue) k._handleForFeed(where);
+  }
 }
 
 function build(

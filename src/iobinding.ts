@@ -8,12 +8,12 @@ import { OrtDevice } from "./device.ts";
 import { dtypeInfo, type ElementTypeLike, sizeOf } from "./dtypes.ts";
 import { InvalidArgument, NotImplemented } from "./errors.ts";
 import { freeValueHandle, getNative, outHandle } from "./ffi.ts";
-import { feedToValue } from "./feeds.ts";
+import { feedToValue, recheckFeeds } from "./feeds.ts";
 import type { RunOptions } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { _registerIOBinding, type InferenceSession } from "./session.ts";
 import type { Tensor } from "./tensor.ts";
-import { checkBorrows, type DeviceName, deviceName, toDevice } from "./values.ts";
+import { type DeviceName, deviceName, toDevice } from "./values.ts";
 
 interface BoundInput {
   index: number;
@@ -263,10 +263,7 @@ export class SessionIOBinding {
     }
     const ins = [...this.#inputs.values()];
     // Bound host buffers are JS memory that may have been transferred or resized since binding.
-    for (const [name, b] of this.#inputs) {
-      checkBorrows(b.keep, `input '${name}'`);
-      for (const k of b.keep) if (k instanceof OrtValue) k._handleForFeed(`input '${name}'`);
-    }
+    for (const [name, b] of this.#inputs) recheckFeeds(b.keep, `input '${name}'`);
     const feedIdx = Uint32Array.from(ins, (b) => b.index);
     const feeds = BigUint64Array.from(ins, (b) => b.handle);
     const fetchIdx = Uint32Array.from(this.#outputs, (o) => o.index);

@@ -8,14 +8,14 @@ import { fileURLToPath } from "node:url";
 import { registeredAllocators } from "./device.ts";
 import { EPFail, InvalidArgument } from "./errors.ts";
 import { check, cstr, freeValueHandle, getNative, outHandle, readJson, readString } from "./ffi.ts";
-import { type Feed, feedToValue } from "./feeds.ts";
+import { type Feed, feedToValue, recheckFeeds } from "./feeds.ts";
 import type { IOBinding, SessionIOBinding } from "./iobinding.ts";
 import { ModelMetadata, type ModelMetaJson } from "./metadata.ts";
 import { NodeArg, type NodeArgJson } from "./nodearg.ts";
 import { RunOptions, SessionOptions, type SessionOptionsInit } from "./options.ts";
 import { OrtValue } from "./ortvalue.ts";
 import { CPU_PROVIDER, getAllProviders, getAvailableProviders } from "./providers.ts";
-import { Borrow, type DeviceName, type OutputValue, toDevice, valueToJs } from "./values.ts";
+import { type DeviceName, type OutputValue, toDevice, valueToJs } from "./values.ts";
 import type { OrtDevice } from "./device.ts";
 
 /** A provider name, or [name, options] as Python's (name, dict) tuples. */
@@ -388,7 +388,7 @@ export class InferenceSession {
   #runPrepared(prep: Prepared, runOptions?: RunOptions | null): BigUint64Array {
     const ro = runOptionsHandle(runOptions);
     const fetches = new BigUint64Array(prep.fetchIdx.length);
-    checkPrepared(prep);
+    recheckFeeds(prep.keep, "input");
     check(
       getNative().symbols.onnxrun_session_run(
         this.#h(),
@@ -662,18 +662,6 @@ function runOptionsHandle(ro: RunOptions | null | undefined): bigint {
   if (ro === undefined || ro === null) return 0n;
   if (!(ro instanceof RunOptions)) throw new InvalidArgument("runOptions must be a RunOptions");
   return ro._native();
-}
-
-/**
- * Re-checks every JS buffer the feeds borrow, right before the synchronous call: user code
- * (a getter in the feeds object, say) may have run since a buffer was wrapped and
- * transferred it away; nothing can run during the call itself.
- */
-function checkPrepared(prep: Prepared): void {
-  for (const k of prep.keep) {
-    if (k instanceof Borrow) k.check("input");
-    else if (k instanceof OrtValue) k._handleForFeed("input");
-  }
 }
 
 function release(prep: Prepared): void {
