@@ -16,7 +16,7 @@
  * failures}`) goes to tests/conformance/report.json; a failure listed in known_failures.txt
  * carries that file's explanation as `why`.
  */
-import { InferenceSession } from "../../src/mod.ts";
+import { InferenceSession, SessionOptions } from "../../src/mod.ts";
 import { OrtValue } from "../../src/ortvalue.ts";
 import { Tensor } from "../../src/tensor.ts";
 import { getNative, outHandle } from "../../src/ffi.ts";
@@ -146,7 +146,11 @@ function describeKind(v: OutputValue): string {
 // ---- running ----------------------------------------------------------------
 
 async function runCase(c: Case): Promise<string | null> {
-  const sess = await InferenceSession.create(new URL(c.model, cacheDir).pathname, { graphOptimizationLevel: 0 } as never, PROVIDERS[provider]);
+  // Every kernel's outputs are checked against what load-time inference said.
+  const opts = new SessionOptions();
+  opts.graphOptimizationLevel = 0 as never;
+  opts.addSessionConfigEntry("session.verify_inferred_shapes", "1");
+  const sess = await InferenceSession.create(new URL(c.model, cacheDir).pathname, opts, PROVIDERS[provider]);
   try {
     const outNames = sess.getOutputs().map((o) => o.name);
     for (const ds of c.datasets) {

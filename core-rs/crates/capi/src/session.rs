@@ -87,6 +87,7 @@ fn create(opts_json: Option<&str>, load: impl FnOnce() -> Result<Model>) -> Resu
             initializer_overrides: o.initializers.clone(),
             max_tensor_bytes: o.max_tensor_bytes,
             seed: o.seed,
+            verify_inferred_shapes: o.config.get("session.verify_inferred_shapes").is_some_and(|v| v == "1"),
         },
     )?;
     let info = info_json(&session, &o);

@@ -1,16 +1,18 @@
-//! onnxrun core: tensors and values, the graph IR and its loader, type inference, the
-//! planner and executor, and the provider/kernel contracts. It knows no provider.
+//! onnxrun core: tensors and values, the graph IR and its loader, the planner and
+//! executor, and the contracts ops and providers fill in (kernels, op facts, graph
+//! rewrites, providers). It knows no provider and names no op.
 
 #[macro_use]
 mod error;
 pub mod broadcast;
 pub mod dtype;
+pub mod facts;
 pub mod graph;
-pub mod infer;
 pub mod kernel;
 pub mod load;
 pub mod profile;
 pub mod provider;
+pub mod rewrite;
 pub mod session;
 pub mod tensor;
 pub mod value;
@@ -20,7 +22,9 @@ pub use error::{Error, ErrorCode, Result};
 pub use graph::{Attribute, Function, Graph, Model, Node, ValueInfo};
 pub use kernel::{FnKernel, Kernel, NodeInfo, OpContext};
 pub use provider::{ExecutionProvider, KernelDef, KernelRegistry, TypeConstraint};
-pub use session::{execute_plan, next_session_seed, ModelMeta, Plan, RunState, Session, SessionOptions, REWRITTEN_OPS};
+pub use session::{execute_plan, next_session_seed, ModelMeta, Plan, RunState, Session, SessionOptions};
+pub use facts::{InferCtx, OpFacts};
+pub use rewrite::GraphRewrite;
 pub use tensor::{byte_len, num_elements, shape_from_dims, Buffer, Device, DeviceBuffer, DeviceKind, Tensor};
 pub use value::{Dim, MapValue, TypeInfo, Value};
 

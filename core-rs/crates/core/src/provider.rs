@@ -2,10 +2,13 @@
 //! transfer between its device and the host. The core never looks inside a provider.
 
 use crate::dtype::DataType;
+use crate::facts::OpFacts;
 use crate::kernel::{Kernel, NodeInfo};
+use crate::rewrite::GraphRewrite;
 use crate::tensor::{Device, Tensor};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Which input element types a kernel accepts. Checked at partition time against the
 /// inferred types; an unknown type never rules a kernel out on the CPU, but device
@@ -74,9 +77,13 @@ impl KernelDef {
     }
 }
 
+/// Kernels by (domain, op), and what ops declare about themselves (`OpFacts`) and the
+/// graph rewrites they bring, registered by the same op families.
 #[derive(Default)]
 pub struct KernelRegistry {
     defs: HashMap<(String, String), Vec<KernelDef>>,
+    facts: HashMap<(String, String), OpFacts>,
+    rewrites: Vec<Arc<dyn GraphRewrite>>,
 }
 
 impl KernelRegistry {
@@ -97,6 +104,42 @@ impl KernelRegistry {
     /// The kernel for a node of `domain`/`op` at `opset` with these input types, if any.
     pub fn find(&self, domain: &str, op: &str, opset: i64, types: &[Option<DataType>]) -> Option<&KernelDef> {
         self.defs.get(&(domain.to_string(), op.to_string()))?.iter().find(|d| d.accepts(opset, types))
+    }
+
+    /// Declares an op's facts (one declaration per op; a second replaces the first).
+    pub fn facts(&mut self, domain: &'static str, op: &'static str, facts: OpFacts) {
+        self.facts.insert((domain.to_string(), op.to_string()), facts);
+    }
+
+    /// The facts of every op in `ops`, one declaration.
+    pub fn facts_all(&mut self, domain: &'static str, ops: &[&'static str], facts: OpFacts) {
+        for op in ops {
+            self.facts(domain, op, facts);
+        }
+    }
+
+    pub fn op_facts(&self, domain: &str, op: &str) -> Option<&OpFacts> {
+        self.facts.get(&(domain.to_string(), op.to_string()))
+    }
+
+    /// (domain, op) pairs with declared facts, sorted.
+    pub fn ops_with_facts(&self) -> Vec<(String, String)> {
+        let mut v: Vec<_> = self.facts.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    pub fn rewrite(&mut self, r: Arc<dyn GraphRewrite>) {
+        self.rewrites.push(r);
+    }
+
+    pub fn rewrites(&self) -> &[Arc<dyn GraphRewrite>] {
+        &self.rewrites
+    }
+
+    /// Ops that a registered rewrite removes (they need no kernel).
+    pub fn rewritten_ops(&self) -> Vec<(&'static str, &'static str)> {
+        self.rewrites.iter().flat_map(|r| r.replaces().iter().copied()).collect()
     }
 
     pub fn has_op(&self, domain: &str, op: &str) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod ops;
 mod provider;
+mod rewrite;
 pub mod util;
 
 pub use provider::{cpu_registry, CpuProvider, CPU_PROVIDER};

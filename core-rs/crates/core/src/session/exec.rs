@@ -4,7 +4,7 @@
 use super::plan::{Plan, Schedule, Step, StepOp};
 use crate::kernel::OpContext;
 use crate::profile::Profiler;
-use crate::value::Value;
+use crate::value::{Dim, TypeInfo, Value};
 use crate::Result;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +70,9 @@ pub(crate) fn run_schedule(
         let step = &plan.steps[si];
         let start = run.profiler.as_ref().map(|_| Instant::now());
         let outs = run_step(plan, step, &slots, run)?;
+        if plan.verify {
+            verify_outputs(plan, step, &outs)?;
+        }
         if let (Some(p), Some(t0)) = (&run.profiler, start) {
             p.node_event(step, &plan.providers[step.provider].name().to_string(), t0);
         }
@@ -132,4 +135,29 @@ pub(crate) fn run_step(plan: &Plan, step: &Step, slots: &[Option<Value>], run: &
             Ok(vec![Some(Value::Tensor(moved))])
         }
     }
+}
+
+/// Fails when a kernel's output disagrees with its slot's inferred element type or
+/// shape (an unknown or symbolic dim agrees with any size).
+fn verify_outputs(plan: &Plan, step: &Step, outs: &[Option<Value>]) -> Result<()> {
+    for (s, v) in step.outputs.iter().zip(outs) {
+        let (Some(s), Some(Value::Tensor(t))) = (s, v) else { continue };
+        let Some(TypeInfo::Tensor { dtype, shape }) = &plan.slots[*s].ty else { continue };
+        let shape_ok = shape.as_ref().is_none_or(|dims| {
+            dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, &n)| !matches!(d, Dim::Known(k) if *k != n as i64))
+        });
+        if *dtype != t.dtype() || !shape_ok {
+            bail!(
+                Fail,
+                "{}: output '{}' is {}{:?}, but load-time inference said {}{:?}",
+                step.label(),
+                plan.slots[*s].name,
+                t.dtype(),
+                t.shape(),
+                dtype,
+                shape
+            );
+        }
+    }
+    Ok(())
 }

@@ -1,8 +1,6 @@
 //! Sessions: a loaded model compiled into a plan for a list of providers, run many times.
 
 mod exec;
-mod fuse;
-mod gradient;
 mod inline;
 mod plan;
 
@@ -11,7 +9,6 @@ pub use plan::{free_names, Plan, SlotInfo};
 
 /// Ops no provider implements because the session rewrites them into other ops before
 /// planning: (domain, op).
-pub const REWRITTEN_OPS: &[(&str, &str)] = &[(gradient::DOMAIN, "Gradient")];
 pub(crate) use plan::{Schedule, Step, StepOp};
 
 use crate::graph::{Model, ValueInfo};
@@ -43,6 +40,9 @@ pub struct SessionOptions {
     /// Seed for the generators of random ops without a `seed` attribute (`set_seed`):
     /// kernels created under it draw theirs from [`next_session_seed`].
     pub seed: Option<u64>,
+    /// Check every kernel's outputs against the types and shapes inferred at load, failing
+    /// the run on a disagreement (config entry `session.verify_inferred_shapes`; tests).
+    pub verify_inferred_shapes: bool,
 }
 
 thread_local! {
@@ -138,7 +138,8 @@ impl Session {
             opsets: &model.opsets,
             functions: &model.functions,
             fold_constants: opts.optimization_level >= 1,
-            fuse: opts.optimization_level >= 2,
+            level: opts.optimization_level,
+            verify: opts.verify_inferred_shapes,
         };
         let plan = with_seed(opts.seed, || {
             with_tensor_limit(opts.max_tensor_bytes, || compiler.compile(&model.graph, &HashMap::new(), &HashMap::new()))
@@ -230,6 +231,11 @@ impl Session {
     /// (op, provider) for every planned kernel, for tests and `getProviders`-style checks.
     pub fn assignments(&self) -> Vec<(String, String)> {
         self.plan.assignments()
+    }
+
+    /// (name, type) of every value of the graph and its subgraphs, as inferred at load.
+    pub fn value_types(&self) -> Vec<(String, Option<TypeInfo>)> {
+        self.plan.value_types()
     }
 
     /// Names of providers that run at least one node.

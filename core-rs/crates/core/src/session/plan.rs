@@ -1,4 +1,5 @@
-//! Compiling a graph into a plan: inline functions, order nodes, infer types, compile
+//! Compiling a graph into a plan: inline functions, apply the registered graph rewrites,
+//! order nodes, infer types and shapes through each op's declared facts, compile
 //! subgraphs, assign each node a provider's kernel (priority order), insert explicit
 //! host/device copies, and fold nodes whose inputs are all constant.
 //!
@@ -7,12 +8,11 @@
 //! branch, say) as its own and folds what it computes from them too.
 
 use super::exec::RunState;
-use super::fuse::fuse;
-use super::gradient::expand_gradients;
 use super::inline::inline_functions;
 use crate::dtype::DataType;
+use crate::facts::{default_infer, InferCtx, OpFacts};
 use crate::graph::{Function, Graph, Node};
-use crate::infer::infer_node;
+use crate::rewrite::GraphRewrite;
 use crate::kernel::{Kernel, NodeInfo, OpContext};
 use crate::provider::ExecutionProvider;
 use crate::tensor::{Device, DeviceKind};
@@ -68,6 +68,9 @@ pub struct Plan {
     pub(crate) steps: Vec<Step>,
     pub(crate) providers: Vec<Arc<dyn ExecutionProvider>>,
     pub(crate) full: Schedule,
+    /// Check each kernel's outputs against the inferred types (config entry
+    /// `session.verify_inferred_shapes`): a disagreement fails the run.
+    pub(crate) verify: bool,
 }
 
 impl std::fmt::Debug for Plan {
@@ -93,6 +96,23 @@ impl Plan {
     /// Names of the outer-scope values this plan reads.
     pub fn outer_names(&self) -> impl Iterator<Item = &str> {
         self.outer.iter().map(|(n, _)| n.as_str())
+    }
+    /// (name, type) of every value this plan and its kernels' subgraphs hold, with the
+    /// subgraph's attribute path prefixed (`If node 'x'/then_branch/y`). Host/device copies
+    /// are left out: they repeat a value.
+    pub fn value_types(&self) -> Vec<(String, Option<TypeInfo>)> {
+        let copies: HashSet<usize> = self.steps.iter().filter(|s| !matches!(s.op, StepOp::Kernel { .. })).flat_map(|s| s.outputs.iter().flatten().copied()).collect();
+        let mut out: Vec<(String, Option<TypeInfo>)> =
+            self.slots.iter().enumerate().filter(|(i, _)| !copies.contains(i)).map(|(_, s)| (s.name.clone(), s.ty.clone())).collect();
+        for step in &self.steps {
+            if let StepOp::Kernel { info, .. } = &step.op {
+                for (attr, body) in &info.subgraphs {
+                    let prefix = format!("{}/{attr}/", info.describe());
+                    out.extend(body.value_types().into_iter().map(|(n, t)| (format!("{prefix}{n}"), t)));
+                }
+            }
+        }
+        out
     }
     /// (op, provider name) for each kernel step, in execution order.
     pub fn assignments(&self) -> Vec<(String, String)> {
@@ -143,8 +163,9 @@ pub(crate) struct Compiler<'a> {
     pub opsets: &'a BTreeMap<String, i64>,
     pub functions: &'a [Function],
     pub fold_constants: bool,
-    /// Fusions (optimization level 2, "extended", and up).
-    pub fuse: bool,
+    /// The graph optimization level: which rewrites apply (`GraphRewrite::min_level`).
+    pub level: u32,
+    pub verify: bool,
 }
 
 /// Names a graph reads from enclosing scopes (through nested subgraphs too).
@@ -168,6 +189,8 @@ pub fn free_names(g: &Graph) -> Vec<String> {
 }
 
 struct Builder {
+    /// Contents of small integer values known at load beyond the constants (shapes).
+    values: HashMap<usize, Vec<Dim>>,
     slots: Vec<SlotInfo>,
     by_name: HashMap<String, usize>,
     /// Slot → value, for initializers, folded outputs and the enclosing graphs' constants.
@@ -181,11 +204,50 @@ struct Builder {
 }
 
 impl Builder {
+    /// Slot `s`'s contents when it is a small integer tensor known at load.
+    fn value(&self, s: usize) -> Option<Vec<Dim>> {
+        if let Some(v) = self.values.get(&s) {
+            return Some(v.clone());
+        }
+        match self.constants.get(&s) {
+            Some(Value::Tensor(t)) if self.fixed.contains(&s) => small_ints(t),
+            _ => None,
+        }
+    }
+
     fn add_slot(&mut self, name: &str, ty: Option<TypeInfo>) -> usize {
         self.slots.push(SlotInfo { name: name.to_string(), ty, device: Device::CPU });
         let s = self.slots.len() - 1;
         self.by_name.insert(name.to_string(), s);
         s
+    }
+}
+
+/// A rank-0/1 integer tensor of at most `MAX_VALUE_LEN` elements, as dims.
+fn small_ints(t: &crate::tensor::Tensor) -> Option<Vec<Dim>> {
+    const MAX_VALUE_LEN: usize = 64;
+    if t.rank() > 1 || t.len() > MAX_VALUE_LEN || !matches!(t.dtype(), DataType::Int64 | DataType::Int32) || !t.is_host() {
+        return None;
+    }
+    Some(t.to_i64_vec().ok()?.into_iter().map(Dim::Known).collect())
+}
+
+/// A declared type, with what inference knows filling what it leaves open (a missing
+/// shape, unknown dims of the same rank).
+fn merge(declared: Option<TypeInfo>, inferred: Option<TypeInfo>) -> Option<TypeInfo> {
+    match (declared, inferred) {
+        (Some(TypeInfo::Tensor { dtype, shape: ds }), Some(TypeInfo::Tensor { dtype: di, shape: is })) if dtype == di => {
+            let shape = match (ds, is) {
+                (Some(d), Some(i)) if d.len() == i.len() => {
+                    Some(d.into_iter().zip(i).map(|(d, i)| if d == Dim::Unknown { i } else { d }).collect())
+                }
+                (None, i) => i,
+                (d, _) => d,
+            };
+            Some(TypeInfo::Tensor { dtype, shape })
+        }
+        (Some(d), _) => Some(d),
+        (None, i) => i,
     }
 }
 
@@ -203,11 +265,12 @@ impl<'a> Compiler<'a> {
         if let Some(n) = nodes.iter().find(|n| n.outputs.is_empty()) {
             bail!(InvalidGraph, "{}: the node has no outputs", n.describe());
         }
-        let mut nodes = expand_gradients(nodes, self.opsets)?;
-        if self.fuse {
-            nodes = fuse(nodes, g);
+        let mut nodes = nodes;
+        for r in self.rewrites() {
+            nodes = r.rewrite(nodes, g, self.opsets).map_err(|e| e.context(r.name()))?;
         }
         let mut b = Builder {
+            values: HashMap::new(),
             slots: Vec::new(),
             by_name: HashMap::new(),
             constants: BTreeMap::new(),
@@ -288,6 +351,7 @@ impl<'a> Compiler<'a> {
             steps: b.steps,
             providers: self.providers.to_vec(),
             full: Schedule { steps: vec![], free_after: vec![] },
+            verify: self.verify,
         };
         plan.full = plan.schedule(&plan.outputs.clone());
         Ok(plan)
@@ -327,25 +391,25 @@ impl<'a> Compiler<'a> {
             }
         }
 
-        let mut output_types = infer_node(node, &input_types);
-        output_types.resize(node.outputs.len(), None);
-        if let Some((_, body)) = subgraphs.first() {
-            // Control flow: outputs follow the body's (Loop skips the condition output).
-            let skip = usize::from(node.op_type == "Loop");
-            for (i, ty) in output_types.iter_mut().enumerate() {
-                if let Some(t) = body.output_type(i + skip) {
-                    *ty = Some(match (node.op_type.as_str(), t.elem_dtype()) {
-                        ("If", _) | (_, None) => t.clone(),
-                        (_, Some(d)) => TypeInfo::tensor(d),
-                    });
-                }
-            }
-        }
+        let facts = self.facts(node);
+        let values: Vec<Option<Vec<Dim>>> = in_slots.iter().map(|s| s.and_then(|s| b.value(s))).collect();
+        let consts: Vec<Option<&crate::tensor::Tensor>> = in_slots
+            .iter()
+            .map(|s| match s.filter(|s| b.fixed.contains(s)).and_then(|s| b.constants.get(&s)) {
+                Some(Value::Tensor(t)) if t.is_host() => Some(t),
+                _ => None,
+            })
+            .collect();
+        let mut cx = InferCtx::new(node, opset, &input_types, &values, &consts, &subgraphs);
+        let infer: crate::facts::InferFn = facts.map_or(default_infer, |f| f.infer);
+        infer(&mut cx);
+        let (mut output_types, out_values) = cx.finish();
         for (i, o) in node.outputs.iter().enumerate() {
             if let Some(&s) = b.by_name.get(o) {
-                match &b.slots[s].ty {
-                    Some(_) => output_types[i] = b.slots[s].ty.clone(),
-                    None => b.slots[s].ty = output_types[i].clone(),
+                b.slots[s].ty = merge(b.slots[s].ty.take(), output_types[i].take());
+                output_types[i] = b.slots[s].ty.clone();
+                if let Some(v) = &out_values[i] {
+                    b.values.insert(s, v.clone());
                 }
             }
         }
@@ -377,7 +441,8 @@ impl<'a> Compiler<'a> {
         for (i, s) in in_slots.iter().enumerate() {
             inputs.push(match s {
                 Some(s) => {
-                    let want = if def.host_inputs.contains(&i) { Device::CPU } else { device };
+                    let host = def.host_inputs.contains(&i) || facts.is_some_and(|f| f.host_inputs.contains(&i));
+                    let want = if host { Device::CPU } else { device };
                     Some(self.place(b, *s, want)?)
                 }
                 None => None,
@@ -393,7 +458,8 @@ impl<'a> Compiler<'a> {
             b.slots[s].device = device;
         }
         let step = Step { op: StepOp::Kernel { kernel, info }, provider: pi, inputs, outputs, implicit: imp };
-        if !(self.fold_constants && self.try_fold(b, &step)) {
+        let foldable = facts.is_none_or(|f| f.foldable);
+        if !(self.fold_constants && foldable && self.try_fold(b, &step)) {
             b.steps.push(step);
         }
         Ok(())
@@ -408,7 +474,6 @@ impl<'a> Compiler<'a> {
         let foldable = provider.device().kind == DeviceKind::Cpu
             && info.subgraphs.is_empty()
             && step.implicit.is_empty()
-            && !NOT_FOLDABLE.contains(&info.op_type.as_str())
             && step.inputs.iter().flatten().all(|s| b.fixed.contains(s));
         if !foldable {
             return false;
@@ -445,6 +510,21 @@ impl<'a> Compiler<'a> {
         } else {
             err!(InvalidGraph, "{}: unknown op '{}' in domain '{domain}' (opset {opset}): no provider of {:?} implements it", node.describe(), node.op_type, names)
         }
+    }
+
+    /// The facts `node`'s op declares: the first provider's registry that has them.
+    fn facts(&self, node: &Node) -> Option<OpFacts> {
+        self.providers.iter().find_map(|p| p.registry().op_facts(&node.domain, &node.op_type).copied())
+    }
+
+    /// The registered rewrites that apply at this level, each once, in registration order.
+    fn rewrites(&self) -> Vec<Arc<dyn GraphRewrite>> {
+        let mut seen = HashSet::new();
+        self.providers
+            .iter()
+            .flat_map(|p| p.registry().rewrites().iter().cloned())
+            .filter(|r| r.min_level() <= self.level && seen.insert(r.name()))
+            .collect()
     }
 
     /// The slot holding `s` on `device`, adding a copy (done now for constants) if needed.
@@ -523,6 +603,4 @@ fn topo_order(nodes: &[Node], implicit: &[Vec<String>]) -> Result<Vec<usize>> {
     }
     Ok(order)
 }
-
-const NOT_FOLDABLE: &[&str] = &["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"];
 

@@ -5,7 +5,7 @@
 use super::elementwise::{bad_type, binary_map, float_map, unary_map, FastMath};
 use crate::util::convert::Num;
 use onnxrun_core::half::{bf16, f16};
-use onnxrun_core::{ensure, DataType, FnKernel, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{ensure, DataType, FnKernel, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor, OpFacts};
 
 pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Relu", 1, relu));
@@ -28,6 +28,16 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Swish", 24, swish));
     r.register(KernelDef::new("", "SwiGLU", 28, swiglu));
     r.register(KernelDef::new("", "PRelu", 1, |_| Ok(Box::new(FnKernel(prelu)))));
+    let same = OpFacts::new(onnxrun_core::facts::rules::same);
+    r.facts_all(
+        "",
+        &[
+            "Relu", "Sigmoid", "Tanh", "HardSwish", "Softplus", "Softsign", "Mish", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid",
+            "ThresholdedRelu", "Shrink", "Gelu", "Swish", "SwiGLU",
+        ],
+        same,
+    );
+    r.facts("", "PRelu", OpFacts::new(onnxrun_core::facts::rules::broadcast));
 }
 
 /// Float math the activations share, for f32 and f64.

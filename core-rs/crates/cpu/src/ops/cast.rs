@@ -3,12 +3,46 @@
 
 use crate::util::convert::{cast_tensor, CastOpts, RoundMode};
 use crate::util::parallel::pool;
-use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor, Dim, InferCtx, OpFacts};
 
 pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Cast", 1, cast));
     r.register(KernelDef::new("", "CastLike", 15, cast_like));
     r.register(KernelDef::new("", "BitCast", 26, bitcast));
+    r.facts("", "Cast", OpFacts::new(cast_facts));
+    r.facts("", "CastLike", OpFacts::new(cast_like_facts));
+    r.facts("", "BitCast", OpFacts::new(bitcast_facts));
+}
+
+/// Cast keeps the shape; a cast between integer types keeps a shape-like value too.
+fn cast_facts(cx: &mut InferCtx<'_>) {
+    let to = match cx.attr("to") {
+        Some(onnxrun_core::Attribute::String(s)) => {
+            let name = String::from_utf8_lossy(s).to_ascii_lowercase();
+            DataType::ALL.iter().copied().find(|d| d.onnx_name() == name)
+        }
+        _ => cx.dtype_attr("to"),
+    };
+    let Some(to) = to else { return };
+    cx.set_tensor(0, to, cx.shape(0).map(<[Dim]>::to_vec));
+    if matches!(to, DataType::Int64 | DataType::Int32) {
+        if let Some(v) = cx.value(0) {
+            cx.set_value(0, v.to_vec());
+        }
+    }
+}
+
+fn cast_like_facts(cx: &mut InferCtx<'_>) {
+    if let Some(to) = cx.dtype(1) {
+        cx.set_tensor(0, to, cx.shape(0).map(<[Dim]>::to_vec));
+    }
+}
+
+/// Same bits: the shape stays when the element sizes agree.
+fn bitcast_facts(cx: &mut InferCtx<'_>) {
+    let (Some(to), Some(from)) = (cx.dtype_attr("to"), cx.dtype(0)) else { return };
+    let same_size = to.packed_bits() == from.packed_bits();
+    cx.set_tensor(0, to, cx.shape(0).filter(|_| same_size).map(<[Dim]>::to_vec));
 }
 
 /// Cast's `saturate` (opset 19+) and `round_mode` (opset 24+) attributes.

@@ -6,10 +6,11 @@
 use crate::util::parallel::{for_chunk_ranges_mut, pool_for};
 use crate::util::real::Real;
 use crate::util::vecmath::exp_f32;
-use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor, OpFacts};
 
 pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "CausalConvWithState", 27, create));
+    r.facts("", "CausalConvWithState", OpFacts::new(onnxrun_core::facts::rules::first_dtype));
 }
 
 struct CausalConv {

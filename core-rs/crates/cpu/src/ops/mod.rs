@@ -52,4 +52,5 @@ pub fn register_all(r: &mut KernelRegistry) {
     sequence::register(r);
     control_flow::register(r);
     ml::register(r);
+    crate::rewrite::register(r);
 }

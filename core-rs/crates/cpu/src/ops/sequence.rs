@@ -5,7 +5,7 @@ use crate::ops::shape::concat::{concat_tensors, split_tensor};
 use crate::util::elems::{norm_axis, AtNode};
 use crate::util::parallel::pool_for;
 use onnxrun_core::{
-    bail, ensure, Attribute, DataType, FnKernel, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor, TypeInfo, Value,
+    bail, ensure, Attribute, DataType, FnKernel, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor, TypeInfo, Value, OpFacts,
 };
 
 pub fn register(r: &mut KernelRegistry) {
@@ -20,6 +20,47 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Optional", 15, optional));
     r.register(KernelDef::new("", "OptionalHasElement", 15, optional_has_element));
     r.register(KernelDef::new("", "OptionalGetElement", 15, optional_get_element));
+    r.facts("", "SequenceEmpty", OpFacts::new(|cx| {
+        let d = cx.dtype_attr("dtype").unwrap_or(DataType::Float);
+        cx.set(0, TypeInfo::Sequence(Box::new(TypeInfo::tensor(d))));
+    }));
+    r.facts_all("", &["SequenceConstruct", "SplitToSequence"], OpFacts::new(|cx| {
+        if let Some(d) = cx.dtype(0) {
+            cx.set(0, TypeInfo::Sequence(Box::new(TypeInfo::tensor(d))));
+        }
+    }));
+    r.facts("", "SequenceAt", OpFacts::new(|cx| {
+        if let Some(TypeInfo::Sequence(e)) = cx.input(0) {
+            cx.set(0, (**e).clone());
+        }
+    }));
+    r.facts("", "SequenceLength", OpFacts::new(|cx| cx.set_tensor(0, DataType::Int64, Some(vec![]))));
+    r.facts_all("", &["SequenceInsert", "SequenceErase"], OpFacts::new(|cx| {
+        if let Some(t) = cx.input(0).cloned() {
+            cx.set(0, t);
+        }
+    }));
+    r.facts("", "ConcatFromSequence", OpFacts::new(|cx| {
+        if let Some(TypeInfo::Sequence(e)) = cx.input(0) {
+            if let Some(d) = e.elem_dtype() {
+                cx.set_tensor(0, d, None);
+            }
+        }
+    }));
+    r.facts("", "Optional", OpFacts::new(|cx| match cx.attr("type") {
+        Some(onnxrun_core::Attribute::Type(ty)) => cx.set(0, TypeInfo::Optional(Box::new(ty.clone()))),
+        _ => {
+            if let Some(t) = cx.input(0).cloned() {
+                cx.set(0, TypeInfo::Optional(Box::new(t)));
+            }
+        }
+    }));
+    r.facts("", "OptionalHasElement", OpFacts::new(|cx| cx.set_tensor(0, DataType::Bool, Some(vec![]))));
+    r.facts("", "OptionalGetElement", OpFacts::new(|cx| match cx.input(0).cloned() {
+        Some(TypeInfo::Optional(e)) => cx.set(0, *e),
+        Some(other) => cx.set(0, other),
+        None => {}
+    }));
 }
 
 /// Input `i` as a sequence: its element type and items.

@@ -4,7 +4,7 @@
 //! the per-optimizer state tensors (each group n long); outputs are the new X's and new
 //! states, group by group. Each element is updated in f64 and rounded back once.
 
-use onnxrun_core::{bail, ensure, DataType, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, Result, Tensor};
+use onnxrun_core::{bail, ensure, DataType, InferCtx, Kernel, KernelDef, KernelRegistry, NodeInfo, OpContext, OpFacts, Result, Tensor};
 
 const DOMAIN: &str = "ai.onnx.preview.training";
 
@@ -12,6 +12,19 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new(DOMAIN, "Adagrad", 1, adagrad));
     r.register(KernelDef::new(DOMAIN, "Adam", 1, adam));
     r.register(KernelDef::new(DOMAIN, "Momentum", 1, momentum));
+    r.facts_all(DOMAIN, &["Adagrad", "Adam", "Momentum"], OpFacts::new(updated));
+}
+
+/// Output j is the new value of X_j (j < n) or of a state tensor: the type of the input it
+/// replaces (inputs R, T, X1..n, G1..n, states…; so n = inputs − 2 − outputs).
+fn updated(cx: &mut InferCtx<'_>) {
+    let Some(n) = cx.num_inputs().checked_sub(2 + cx.num_outputs()) else { return };
+    for j in 0..cx.num_outputs() {
+        let src = if j < n { 2 + j } else { 2 + n + j };
+        if let Some(t) = cx.input(src).cloned() {
+            cx.set(j, t);
+        }
+    }
 }
 
 #[derive(Clone, Copy)]

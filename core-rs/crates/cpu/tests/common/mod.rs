@@ -2,7 +2,7 @@
 //! run it on the CPU provider, get the outputs.
 #![allow(dead_code)]
 
-use onnxrun_core::{Attribute, Graph, Model, Node, RunState, Session, SessionOptions, Tensor, Value, ValueInfo};
+use onnxrun_core::{Attribute, Dim, Graph, Model, Node, RunState, Session, SessionOptions, Tensor, TypeInfo, Value, ValueInfo};
 use onnxrun_cpu::CpuProvider;
 use std::sync::Arc;
 
@@ -52,17 +52,27 @@ impl OpTest {
         let graph = Graph {
             name: "test".into(),
             nodes: vec![node],
-            inputs: self.inputs.iter().map(|(n, _)| ValueInfo { name: n.clone(), ty: None, doc: String::new() }).collect(),
+            // Typed like the feeds, so load-time inference runs and the session checks every
+            // output against it (`verify_inferred_shapes`).
+            inputs: self.inputs.iter().map(|(n, v)| ValueInfo { name: n.clone(), ty: Some(declared(v)), doc: String::new() }).collect(),
             outputs: (0..self.n_outputs).map(|i| ValueInfo { name: format!("out{i}"), ty: None, doc: String::new() }).collect(),
             ..Default::default()
         };
         let mut model = Model { ir_version: 10, graph, ..Default::default() };
         model.opsets.insert(String::new(), self.opset);
         model.opsets.insert("ai.onnx.ml".into(), 5);
-        let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(self.threads))], ..Default::default() })?;
+        let sess = Session::new(model, SessionOptions { providers: vec![Arc::new(CpuProvider::new(self.threads))], verify_inferred_shapes: true, ..Default::default() })?;
         let feeds = self.inputs.into_iter().enumerate().map(|(i, (_, v))| (i, v)).collect();
         let fetch: Vec<usize> = (0..self.n_outputs).collect();
         sess.run(feeds, &fetch, &RunState::default())
+    }
+}
+
+/// A feed's full type: tensors with their shape.
+fn declared(v: &Value) -> TypeInfo {
+    match v {
+        Value::Tensor(t) => TypeInfo::Tensor { dtype: t.dtype(), shape: Some(t.shape().iter().map(|&d| Dim::Known(d as i64)).collect()) },
+        other => other.type_info(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use onnxrun_core::KernelRegistry;
 
+mod facts;
 mod flex;
 mod linear;
 mod rotary;
@@ -13,4 +14,5 @@ pub fn register(r: &mut KernelRegistry) {
     rotary::register(r);
     linear::register(r);
     flex::register(r);
+    facts::register(r);
 }

@@ -2,6 +2,7 @@
 //! outer-scope values in; these kernels decide which subgraph runs how often with which
 //! feeds, and assemble the results.
 
+mod facts;
 mod axis;
 mod if_op;
 mod loop_op;
@@ -16,6 +17,7 @@ pub fn register(r: &mut KernelRegistry) {
     loop_op::register(r);
     scan::register(r);
     sequence_map::register(r);
+    facts::register(r);
 }
 
 /// The truth value of a one-element bool tensor (a condition input or output).

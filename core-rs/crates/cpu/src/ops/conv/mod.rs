@@ -8,6 +8,7 @@ mod conv_op;
 mod deform;
 mod depthwise;
 mod engine;
+pub(crate) mod facts;
 mod float;
 mod quant;
 mod transpose;
@@ -20,4 +21,5 @@ pub fn register(r: &mut KernelRegistry) {
     transpose::register(r);
     quant::register(r);
     deform::register(r);
+    facts::register(r);
 }

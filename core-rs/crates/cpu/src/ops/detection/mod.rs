@@ -1,5 +1,6 @@
 //! Detection heads: RoiAlign, MaxRoiPool and NonMaxSuppression.
 
+mod facts;
 mod max_roi_pool;
 mod nms;
 mod roi_align;
@@ -10,4 +11,5 @@ pub fn register(r: &mut KernelRegistry) {
     roi_align::register(r);
     max_roi_pool::register(r);
     nms::register(r);
+    facts::register(r);
 }

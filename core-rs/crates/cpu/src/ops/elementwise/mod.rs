@@ -2,6 +2,7 @@
 //! comparisons, logic and bit ops (`logic`), and selection (`select`: Where, Clip).
 //! The helpers here run one closure over tensors and are shared with `activation`.
 
+mod facts;
 mod arith;
 mod fastmath;
 mod logic;
@@ -20,6 +21,7 @@ pub fn register(r: &mut KernelRegistry) {
     unary::register(r);
     logic::register(r);
     select::register(r);
+    facts::register(r);
 }
 
 /// Elements per task when a unary map runs on the pool.

@@ -5,6 +5,7 @@
 //! and store back with rounding half to even and saturation for integer types, as the ONNX
 //! reference does (`saturate_cast` after `np.round`).
 
+mod facts;
 mod affine_grid;
 mod col2im;
 mod decoder;
@@ -23,6 +24,7 @@ pub fn register(r: &mut KernelRegistry) {
     affine_grid::register(r);
     col2im::register(r);
     decoder::register(r);
+    facts::register(r);
 }
 
 /// A numeric element read into and written from its accumulator float.

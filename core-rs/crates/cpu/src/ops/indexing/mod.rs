@@ -1,6 +1,7 @@
 //! Indexing kernels: gathers, scatters, selections (Compress, NonZero, TopK, Unique),
 //! and index-driven construction (OneHot) and scans (CumSum, CumProd).
 
+mod facts;
 mod cumulative;
 mod gather;
 mod onehot;
@@ -19,6 +20,7 @@ pub fn register(r: &mut KernelRegistry) {
     topk::register(r);
     unique::register(r);
     cumulative::register(r);
+    facts::register(r);
 }
 
 /// The integer contents of an index tensor (int32 or int64 per the schemas).

@@ -4,6 +4,8 @@
 //! f32/f64 run on onnxrun_linalg's packed GEMM; f16/bf16 are widened to f32 for it;
 //! integer types use a plain cache-friendly loop with wrapping arithmetic.
 
+mod facts;
+pub(crate) use facts::matmul_shape;
 mod batched;
 mod det;
 mod einsum;
@@ -24,4 +26,5 @@ pub fn register(r: &mut KernelRegistry) {
     integer::register(r);
     einsum::register(r);
     det::register(r);
+    facts::register(r);
 }

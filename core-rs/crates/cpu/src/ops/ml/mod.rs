@@ -4,6 +4,7 @@
 //! (tests/sklearn.rs); where ONNX Runtime departs from the spec, each file says which it
 //! follows.
 
+mod facts;
 mod common;
 mod encoders;
 mod features;
@@ -29,4 +30,5 @@ pub fn register(r: &mut KernelRegistry) {
     svm::register(r); // SVMClassifier, SVMRegressor
     tree::register(r); // TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble
     zipmap::register(r); // ZipMap
+    facts::register(r);
 }

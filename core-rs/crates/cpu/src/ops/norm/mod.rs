@@ -3,6 +3,7 @@
 //! Dropout (a pass-through in inference) lives here too. Statistics are taken in f32
 //! (f64 for double) with a two-pass mean/variance.
 
+mod facts;
 mod batch;
 mod common;
 mod dropout;
@@ -24,4 +25,5 @@ pub fn register(r: &mut KernelRegistry) {
     lrn::register(r);
     lp::register(r);
     mvn::register(r);
+    facts::register(r);
 }

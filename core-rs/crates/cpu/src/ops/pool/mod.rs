@@ -6,6 +6,7 @@ mod argmax;
 mod average;
 mod driver;
 mod elem;
+mod facts;
 mod geometry;
 mod global;
 mod lp;
@@ -22,6 +23,7 @@ pub fn register(r: &mut KernelRegistry) {
     lp::register(r);
     global::register(r);
     unpool::register(r);
+    facts::register(r);
 }
 
 /// Checks `x` is (N, C, spatial...) with as many spatial axes as the kernel, and resolves

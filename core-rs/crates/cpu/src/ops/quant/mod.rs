@@ -7,6 +7,7 @@
 //! - `quantize`, `dequantize`: the two linear ops (f32 → 8-bit and 8-bit → f32 fast paths,
 //!   an f64 pipeline for every other type pair).
 
+mod facts;
 mod dequantize;
 mod dynamic;
 mod layout;
@@ -21,4 +22,5 @@ pub fn register(r: &mut KernelRegistry) {
     dequantize::register(r);
     dynamic::register(r);
     qlinear_matmul::register(r);
+    facts::register(r);
 }

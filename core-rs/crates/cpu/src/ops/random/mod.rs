@@ -14,7 +14,7 @@ mod multinomial;
 
 use crate::util::mt19937::fresh_seed;
 use draw::NpRandom;
-use onnxrun_core::{DataType, KernelDef, KernelRegistry, NodeInfo, Result};
+use onnxrun_core::{DataType, KernelDef, KernelRegistry, NodeInfo, Result, Dim, InferCtx, OpFacts};
 use std::sync::Mutex;
 
 pub fn register(r: &mut KernelRegistry) {
@@ -24,6 +24,27 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "RandomUniformLike", 1, generate::uniform_like));
     r.register(KernelDef::new("", "Multinomial", 7, multinomial::make));
     r.register(KernelDef::new("", "Bernoulli", 15, bernoulli::make));
+    // Draws are not a function of the inputs: never folded.
+    r.facts_all("", &["RandomNormal", "RandomUniform"], OpFacts::new(random).not_foldable());
+    r.facts_all("", &["RandomNormalLike", "RandomUniformLike", "Bernoulli"], OpFacts::new(random_like).not_foldable());
+    r.facts("", "Multinomial", OpFacts::new(multinomial_facts).not_foldable());
+}
+
+fn random(cx: &mut InferCtx<'_>) {
+    let d = cx.dtype_attr("dtype").unwrap_or(DataType::Float);
+    cx.set_tensor(0, d, cx.ints_attr("shape").map(|s| s.into_iter().map(Dim::Known).collect()));
+}
+
+fn random_like(cx: &mut InferCtx<'_>) {
+    if let Some(d) = cx.dtype_attr("dtype").or(cx.dtype(0)) {
+        cx.set_tensor(0, d, cx.shape(0).map(<[Dim]>::to_vec));
+    }
+}
+
+fn multinomial_facts(cx: &mut InferCtx<'_>) {
+    let d = cx.dtype_attr("dtype").unwrap_or(DataType::Int32);
+    let batch = cx.shape(0).and_then(|s| s.first().cloned()).unwrap_or(Dim::Unknown);
+    cx.set_tensor(0, d, Some(vec![batch, Dim::Known(cx.int_or("sample_size", 1))]));
 }
 
 /// Where a node's draws come from.

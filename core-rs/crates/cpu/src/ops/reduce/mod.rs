@@ -5,6 +5,7 @@
 
 mod argmax;
 mod driver;
+mod facts;
 pub(crate) mod elem;
 mod plan;
 
@@ -28,6 +29,7 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "ReduceLogSumExp", 1, |n| make(n, LOG_SUM_EXP, 18)));
     r.register(KernelDef::new("", "ReduceSumSquare", 1, |n| make(n, SUM_SQUARE, 18)));
     argmax::register(r);
+    facts::register(r);
 }
 
 struct Reduce {

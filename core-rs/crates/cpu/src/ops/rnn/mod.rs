@@ -8,6 +8,7 @@
 //! length 0, as onnxruntime does). The reverse direction runs each entry from its own
 //! last valid step back to step 0.
 
+mod facts;
 mod activation;
 mod calc;
 mod fastmath;
@@ -26,6 +27,7 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "RNN", 1, make_rnn));
     r.register(KernelDef::new("", "GRU", 1, make_gru));
     r.register(KernelDef::new("", "LSTM", 1, make_lstm));
+    facts::register(r);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

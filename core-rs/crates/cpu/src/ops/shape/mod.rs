@@ -4,6 +4,7 @@
 pub(crate) mod concat;
 mod constant;
 mod expand;
+mod facts;
 mod pad;
 mod reshape;
 mod slice;
@@ -23,4 +24,5 @@ pub fn register(r: &mut KernelRegistry) {
     pad::register(r);
     space_depth::register(r);
     trilu::register(r);
+    facts::register(r);
 }

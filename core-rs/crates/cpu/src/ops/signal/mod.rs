@@ -1,5 +1,6 @@
 //! Signal kernels: DFT, STFT, window generators and MelWeightMatrix (ai.onnx, opset 17+).
 
+mod facts;
 mod dft;
 mod fft;
 mod stft;
@@ -15,6 +16,7 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "HammingWindow", 17, |n| window::create(n, Shape::Hamming)));
     r.register(KernelDef::new("", "BlackmanWindow", 17, |n| window::create(n, Shape::Blackman)));
     r.register(KernelDef::new("", "MelWeightMatrix", 17, window::create_mel));
+    facts::register(r);
 }
 
 /// An optional integer scalar input (shape [] or [1]); None when omitted.

@@ -4,6 +4,7 @@
 //! with the row maximum subtracted first, so large inputs do not overflow. The losses
 //! built on log-softmax (SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss) are in `loss`.
 
+mod facts;
 mod loss;
 
 #[allow(unused_imports)]
@@ -21,6 +22,7 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "Hardmax", 1, |n| make(n, Kind::Hardmax, true)).until(12));
     r.register(KernelDef::new("", "Hardmax", 13, |n| make(n, Kind::Hardmax, false)));
     loss::register(r);
+    facts::register(r);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

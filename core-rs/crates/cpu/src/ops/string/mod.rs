@@ -1,6 +1,7 @@
 //! String kernels: StringConcat, StringSplit (opset 20), StringNormalizer (10),
 //! RegexFullMatch (20) and TfIdfVectorizer (9).
 
+mod facts;
 mod concat_split;
 mod normalizer;
 mod regex_match;
@@ -14,4 +15,5 @@ pub fn register(r: &mut KernelRegistry) {
     r.register(KernelDef::new("", "StringNormalizer", 10, normalizer::create));
     r.register(KernelDef::new("", "RegexFullMatch", 20, regex_match::create));
     r.register(KernelDef::new("", "TfIdfVectorizer", 9, tfidf::create));
+    facts::register(r);
 }

@@ -7,10 +7,8 @@
 //! A node is folded away only when its output has a single consumer and is not a graph
 //! output, so no value the model exposes or reuses changes.
 
-use crate::dtype::DataType;
-use crate::graph::{Attribute, Graph, Node};
-use crate::tensor::Tensor;
-use super::plan::free_names;
+use onnxrun_core::session::free_names;
+use onnxrun_core::{Attribute, DataType, Graph, Node, Tensor};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

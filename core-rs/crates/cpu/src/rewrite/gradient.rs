@@ -5,9 +5,7 @@
 //! The seed gradient is ones, so a non-scalar `y` is differentiated as `sum(y)`. An op on
 //! the path from `xs` to `y` without a rule below is an InvalidGraph error at load.
 
-use crate::graph::{Attribute, Node};
-use crate::tensor::Tensor;
-use crate::Result;
+use onnxrun_core::{bail, ensure, err, Attribute, Node, Result, Tensor};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
