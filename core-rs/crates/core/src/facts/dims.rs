@@ -119,14 +119,19 @@ pub fn slice_len(len: &Dim, start: i64, end: i64, step: i64) -> Dim {
     if step == 0 {
         return Dim::Unknown;
     }
-    let Some(n) = known(len) else {
+    let Some(n) = known(len).filter(|&n| n >= 0) else {
         // The whole dimension, forwards.
         return if step == 1 && start == 0 && end >= i64::MAX / 2 { len.clone() } else { Dim::Unknown };
     };
     let clamp = |v: i64, lo: i64, hi: i64| v.clamp(lo, hi);
     let norm = |v: i64| if v < 0 { v.saturating_add(n) } else { v };
     let (s, e) = if step > 0 { (clamp(norm(start), 0, n), clamp(norm(end), 0, n)) } else { (clamp(norm(start), -1, n - 1), clamp(norm(end), -1, n - 1)) };
-    let count = if step > 0 { (e - s + step - 1).div_euclid(step) } else { (s - e + (-step) - 1).div_euclid(-step) };
+    // Saturating: steps near i64's ends must not overflow.
+    let count = if step > 0 {
+        (e - s).saturating_add(step - 1).div_euclid(step)
+    } else {
+        (s - e).saturating_add(step.saturating_neg() - 1).div_euclid(step.saturating_neg())
+    };
     Dim::Known(count.max(0))
 }
 

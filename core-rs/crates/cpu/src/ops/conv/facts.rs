@@ -23,7 +23,8 @@ pub(crate) fn window_dims(cx: &InferCtx<'_>, spatial: &[Dim], kernel: &[i64]) ->
     let dil = cx.ints_attr("dilations").unwrap_or_else(|| vec![1; nd]);
     let pads = cx.ints_attr("pads").unwrap_or_else(|| vec![0; 2 * nd]);
     let ceil = cx.int_or("ceil_mode", 0) != 0;
-    if strides.len() != nd || dil.len() != nd || pads.len() != 2 * nd {
+    // Bad attributes are the kernel's to report; inference just gives up on them.
+    if strides.len() != nd || dil.len() != nd || pads.len() != 2 * nd || strides.iter().any(|&s| s <= 0) {
         return None;
     }
     let auto = cx.string_attr("auto_pad").unwrap_or_else(|| "NOTSET".into());

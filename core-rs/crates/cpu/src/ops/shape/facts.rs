@@ -30,6 +30,13 @@ pub fn register(r: &mut KernelRegistry) {
     r.facts("", "Slice", OpFacts::new(slice).host_inputs(&[1, 2, 3, 4]));
 }
 
+/// A rank read from a declared shape, when it is one a tensor can have (a malformed model
+/// may declare any number).
+fn plausible_rank(r: i64) -> Option<usize> {
+    const MAX_RANK: i64 = 64;
+    (0..=MAX_RANK).contains(&r).then_some(r as usize)
+}
+
 fn known_shape(cx: &InferCtx<'_>, i: usize) -> Option<Vec<Dim>> {
     cx.shape(i).map(<[Dim]>::to_vec)
 }
@@ -87,7 +94,7 @@ fn constant(cx: &mut InferCtx<'_>) {
 
 fn constant_of_shape(cx: &mut InferCtx<'_>) {
     let dtype = cx.tensor_attr_dtype("value").unwrap_or(DataType::Float);
-    let shape = cx.value(0).map(<[Dim]>::to_vec).or_else(|| Some(vec![Dim::Unknown; dims::known(cx.shape(0)?.first()?)? as usize]));
+    let shape = cx.value(0).map(<[Dim]>::to_vec).or_else(|| Some(vec![Dim::Unknown; plausible_rank(dims::known(cx.shape(0)?.first()?)?)?]));
     cx.set_tensor(0, dtype, shape);
 }
 
@@ -120,8 +127,8 @@ fn reshape(cx: &mut InferCtx<'_>) {
         _ => None,
     };
     let Some(target) = target else {
-        let rank = cx.shape(1).and_then(|s| dims::known(s.first()?));
-        cx.set_tensor(0, d, rank.map(|r| vec![Dim::Unknown; r.max(0) as usize]));
+        let rank = cx.shape(1).and_then(|s| plausible_rank(dims::known(s.first()?)?));
+        cx.set_tensor(0, d, rank.map(|r| vec![Dim::Unknown; r]));
         return;
     };
     let mut out: Vec<Dim> = target
