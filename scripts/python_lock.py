@@ -1,6 +1,7 @@
 """The Python environment that generates test data, checked against its lock.
 
     .venv/bin/python scripts/python_lock.py      # exit 1, naming each package, on a mismatch
+    .venv-bench/bin/python scripts/python_lock.py scripts/bench/requirements.lock "rm -rf .venv-bench && bash scripts/bench/setup.sh"
 
 scripts/python/requirements.lock pins every package with hashes (made by pip-compile
 from requirements.in). Generated expectations depend on exact versions (ml_dtypes 0.7
@@ -27,14 +28,14 @@ def norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def lock_sha256() -> str:
-    with open(LOCK, "rb") as f:
+def lock_sha256(lock: str = LOCK) -> str:
+    with open(lock, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def locked() -> dict[str, str]:
+def locked(lock: str = LOCK) -> dict[str, str]:
     pins = {}
-    with open(LOCK) as f:
+    with open(lock) as f:
         for line in f:
             m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", line)
             if m:
@@ -42,8 +43,8 @@ def locked() -> dict[str, str]:
     return pins
 
 
-def mismatches() -> list[str]:
-    want = locked()
+def mismatches(lock: str = LOCK) -> list[str]:
+    want = locked(lock)
     have = {norm(d.metadata["Name"]): d.version for d in distributions()}
     out = []
     for name, v in sorted(want.items()):
@@ -57,16 +58,19 @@ def mismatches() -> list[str]:
     return out
 
 
-def main() -> int:
-    bad = mismatches()
+def main(argv: list[str]) -> int:
+    """argv: [lock path (relative to the repo), how to rebuild]; the test venv's by default."""
+    lock = os.path.join(ROOT, argv[0]) if argv else LOCK
+    rebuild = argv[1] if len(argv) > 1 else "rm -rf .venv && bash scripts/setup-python.sh"
+    bad = mismatches(lock)
     if bad:
-        print(f"python environment ({sys.prefix}) does not match {os.path.relpath(LOCK, ROOT)}:", file=sys.stderr)
+        print(f"python environment ({sys.prefix}) does not match {os.path.relpath(lock, ROOT)}:", file=sys.stderr)
         for b in bad:
             print(f"  {b}", file=sys.stderr)
-        print("rebuild it: rm -rf .venv && bash scripts/setup-python.sh", file=sys.stderr)
+        print(f"rebuild it: {rebuild}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

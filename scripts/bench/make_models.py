@@ -39,11 +39,12 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lock_check import lock_sha256  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from python_lock import lock_sha256  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, ".cache", "bench")
+LOCK = os.path.join(ROOT, "scripts", "bench", "requirements.lock")
 STAMP_VERSION = "1"
 
 DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64", np.dtype(np.int32): "int32"}
@@ -361,7 +362,7 @@ MODELS = {
 
 def stamp_of(name: str) -> str:
     recipe, _, deps = MODELS[name]
-    parts = [STAMP_VERSION, name, recipe, lock_sha256(), ort.__version__]
+    parts = [STAMP_VERSION, name, recipe, lock_sha256(LOCK), ort.__version__]
     for d in deps:  # a rebuilt source model rebuilds its derivatives
         p = os.path.join(OUT, d, ".stamp")
         parts.append(open(p).read() if os.path.exists(p) else "")

@@ -25,7 +25,7 @@ STAMP="$VENV/.onnxrun-bench-lock.sha256"
 PYTHON="${PYTHON:-python3}"
 
 want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
-check() { "$VENV/bin/python" "$ROOT/scripts/bench/lock_check.py"; }
+check() { "$VENV/bin/python" "$ROOT/scripts/python_lock.py" scripts/bench/requirements.lock "rm -rf .venv-bench && bash scripts/bench/setup.sh"; }
 if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   check
   exit 0
