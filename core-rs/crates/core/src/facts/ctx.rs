@@ -149,10 +149,6 @@ impl<'a> InferCtx<'a> {
             *slot = Some(v);
         }
     }
-    /// The type already set for output `i`.
-    pub fn output(&self, i: usize) -> Option<&TypeInfo> {
-        self.out.get(i)?.as_ref()
-    }
 }
 
 fn dims_known(d: &Dim) -> Option<i64> {

@@ -99,14 +99,6 @@ pub fn sub(a: &Dim, b: &Dim) -> Dim {
     }
 }
 
-/// Floor division by a known number (a pooling window's count, Slice's step).
-pub fn floor_div(a: &Dim, by: i64) -> Dim {
-    match known(a) {
-        Some(x) if by != 0 => Dim::Known(x.div_euclid(by)),
-        _ => Dim::Unknown,
-    }
-}
-
 /// `axis` (negative counts from the end) in `0..rank`.
 pub fn axis(axis: i64, rank: usize) -> Option<usize> {
     let a = if axis < 0 { axis + rank as i64 } else { axis };
@@ -162,7 +154,3 @@ pub fn window_out(len: &Dim, kernel: i64, stride: i64, dilation: i64, (pad_begin
     }
 }
 
-/// Whether every dim is a known number.
-pub fn all_known(dims: &[Dim]) -> bool {
-    dims.iter().all(|d| matches!(d, Dim::Known(_)))
-}

@@ -4,7 +4,7 @@ use super::dims;
 use super::InferCtx;
 use crate::broadcast::broadcast_dims;
 use crate::dtype::DataType;
-use crate::value::{Dim, TypeInfo};
+use crate::value::Dim;
 
 /// Output 0 is input 0's type, shape included (elementwise unary ops, activations).
 pub fn same(cx: &mut InferCtx<'_>) {
@@ -36,13 +36,6 @@ pub fn broadcast_bool(cx: &mut InferCtx<'_>) {
 /// Bool with input 0's shape (IsNaN, IsInf, Not).
 pub fn same_shape_bool(cx: &mut InferCtx<'_>) {
     cx.set_tensor(0, DataType::Bool, cx.shape(0).map(<[Dim]>::to_vec));
-}
-
-/// Every output int64, shape unknown (data-dependent sizes).
-pub fn int64(cx: &mut InferCtx<'_>) {
-    for i in 0..cx.num_outputs() {
-        cx.set_tensor(i, DataType::Int64, None);
-    }
 }
 
 /// Every output float32, shape unknown.
@@ -88,7 +81,3 @@ pub fn axes(list: &[i64], rank: usize) -> Option<Vec<usize>> {
     list.iter().map(|&a| dims::axis(a, rank)).collect()
 }
 
-/// A tensor type with input 0's element type and this shape.
-pub fn like_input0(cx: &InferCtx<'_>, shape: Option<Vec<Dim>>) -> Option<TypeInfo> {
-    Some(TypeInfo::Tensor { dtype: cx.dtype(0)?, shape })
-}
